@@ -135,7 +135,8 @@ public sealed class OfflineScorer : ISentimentScorer
     {
         var n = starts.Length;
         double score = 0, hedge = 1, intensity = 1;
-        int negLeft = 0, intLeft = 0, matches = 0, clause = -1;
+        int negLeft = 0, intLeft = 0, matches = 0, clause = -1, lastEnd = -1;
+        double last = 0;
         var i = 0;
         while (i < n)
         {
@@ -158,12 +159,17 @@ public sealed class OfflineScorer : ISentimentScorer
             }
 
             matches++;
+            if (entry.Intensity > 0 && lastEnd == i && clauses[i - 1] == clause)
+                // post-positive intensifier ("drops sharply") amplifies the word just before it
+                score += last * (entry.Intensity - 1);
             if (entry.Weight != 0)
             {
                 double w = entry.Weight;
                 if (intLeft > 0) w *= intensity;
                 if (negLeft > 0) w *= _negationFactor;
                 score += w;
+                last = w;
+                lastEnd = i + len;
             }
             if (entry.Hedge > 0) hedge *= entry.Hedge;
 
