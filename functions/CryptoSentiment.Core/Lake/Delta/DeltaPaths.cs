@@ -34,9 +34,9 @@ public static class DeltaPaths
         return new DataFileLocation(LakePath.Validate(rel), EncodeActionPath(rel), values);
     }
 
-    /// <summary>Convenience overload: <c>NewDataFile(("ingest_date", "2026-11-21"))</c>.</summary>
-    public static DataFileLocation NewDataFile(params (string Column, string? Value)[] partitionValues) =>
-        NewDataFile(partitionValues.Select(p => KeyValuePair.Create(p.Column, p.Value)));
+    /// <summary>Convenience overload: <c>NewDataFile([("ingest_date", "2026-11-21")])</c>.</summary>
+    public static DataFileLocation NewDataFile(IReadOnlyList<(string Column, string? Value)> partitionValues, Guid? id = null) =>
+        NewDataFile(partitionValues.Select(p => KeyValuePair.Create(p.Column, p.Value)), id);
 
     /// <summary>Hive/Spark <c>escapePathName</c>: control chars and <c>"#%'*/:=?\{[]^</c> and DEL become %XX.</summary>
     public static string EscapePartitionName(string value)
