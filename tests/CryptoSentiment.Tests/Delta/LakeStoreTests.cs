@@ -52,15 +52,27 @@ public class LakeStoreTests
     {
         using var tmp = new TempDir();
         var store = new LocalLakeStore(tmp.Path);
-        for (var round = 0; round < 20; round++)
+        const int contenders = 6, rounds = 300;
+        using var barrier = new Barrier(contenders);
+        var wins = new int[rounds, contenders];
+        var threads = Enumerable.Range(0, contenders).Select(i => new Thread(() =>
         {
-            var path = $"race/{round}.json";
-            var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
-                Task.Run(() => store.PutIfAbsentAsync(path, Encoding.UTF8.GetBytes(new string((char)('a' + i), 10_000))))));
-            Assert.Equal(1, results.Count(r => r));
-            var winner = Array.IndexOf(results, true);
-            Assert.Equal(new string((char)('a' + winner), 10_000), Encoding.UTF8.GetString((await store.ReadAsync(path))!));
+            for (var round = 0; round < rounds; round++)
+            {
+                barrier.SignalAndWait();
+                if (store.PutIfAbsentAsync($"race/{round}.json", Encoding.UTF8.GetBytes($"writer {i}")).GetAwaiter().GetResult())
+                    wins[round, i] = 1;
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        for (var round = 0; round < rounds; round++)
+        {
+            var winners = Enumerable.Range(0, contenders).Where(i => wins[round, i] == 1).ToList();
+            Assert.Single(winners);
+            Assert.Equal($"writer {winners[0]}", Encoding.UTF8.GetString((await store.ReadAsync($"race/{round}.json"))!));
         }
+        Assert.Equal(rounds, Directory.GetFiles(Path.Combine(tmp.Path, "race")).Length);
     }
 
     [Fact]

@@ -1,9 +1,10 @@
+using Xunit.Abstractions;
 using CryptoSentiment.Lake.Delta;
 using CryptoSentiment.Lake.Stores;
 
 namespace CryptoSentiment.Tests.Delta;
 
-public class WriterTests
+public class WriterTests(ITestOutputHelper output)
 {
     private static readonly DeltaSchema NewsSchema = DeltaSchema.Of(
         ("body", "string", true), ("partition_id", "string", false), ("sequence_number", "long", false),
@@ -198,6 +199,7 @@ public class WriterTests
 
         var results = await Task.WhenAll(Task.Run(() => Writer("bronze/prices/0")), Task.Run(() => Writer("bronze/prices/1")));
 
+        output.WriteLine($"retries: {results[0].retries} + {results[1].retries}");
         var s = await Snapshot.LoadAsync(store, "bronze/prices");
         Assert.Equal(2 * perWriter, s.Version);
         Assert.Equal(2 * perWriter, s.Files.Count);

@@ -1,13 +1,15 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace CryptoSentiment.Lake.Stores;
 
 /// <summary>
 /// <see cref="ILakeStore"/> over a local folder. Writes go to a temp file in the target directory first and are then
-/// moved into place, so readers never see partial files. <see cref="PutIfAbsentAsync"/> uses
-/// <c>File.Move(tmp, dest, overwrite: false)</c>, which on Unix is link()+unlink() and fails atomically when dest exists.
+/// moved into place, so readers never see partial files. <see cref="PutIfAbsentAsync"/> publishes the temp file with
+/// link(2) on Unix (fails atomically with EEXIST when dest exists; .NET's <c>File.Move(overwrite: false)</c> checks then
+/// renames, which races) and with <c>File.Move(overwrite: false)</c> (MoveFileEx, atomic) on Windows.
 /// </summary>
-public sealed class LocalLakeStore : ILakeStore
+public sealed partial class LocalLakeStore : ILakeStore
 {
     /// <summary>Prefix of in-flight temp files; they are hidden from <see cref="ListAsync"/>.</summary>
     internal const string TempPrefix = ".lake-tmp-";
@@ -44,16 +46,44 @@ public sealed class LocalLakeStore : ILakeStore
         var tmp = await WriteTempAsync(full, content, ct).ConfigureAwait(false);
         try
         {
-            File.Move(tmp, full, overwrite: false);
-            return true;
-        }
-        catch (IOException) when (File.Exists(full))
-        {
-            return false;
+            return CreateNoReplace(tmp, full);
         }
         finally
         {
             TryDelete(tmp);
+        }
+    }
+
+    private const int EEXIST = 17; // Linux and macOS
+    private static volatile bool s_linkAvailable = true;
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string oldPath, string newPath);
+
+    /// <summary>Atomically makes <paramref name="tmp"/> visible as <paramref name="dest"/> unless dest exists (tmp is left for the caller to delete).</summary>
+    private static bool CreateNoReplace(string tmp, string dest)
+    {
+        if (!OperatingSystem.IsWindows() && s_linkAvailable)
+        {
+            try
+            {
+                if (Link(tmp, dest) == 0) return true;
+                if (Marshal.GetLastPInvokeError() == EEXIST) return false;
+                // e.g. no hard links on this file system: fall back to the (less strict) managed move below.
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                s_linkAvailable = false;
+            }
+        }
+        try
+        {
+            File.Move(tmp, dest, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(dest))
+        {
+            return false;
         }
     }
 
