@@ -1,0 +1,119 @@
+using CryptoSentiment.Lake.Stores;
+
+namespace CryptoSentiment.Lake.Delta;
+
+/// <summary>
+/// A Delta table in an <see cref="ILakeStore"/> at <see cref="TablePath"/> ("" = the store root). Holds the latest
+/// snapshot this instance knows; safe to share between threads (each transaction is single-threaded).
+/// </summary>
+public sealed class DeltaTable
+{
+    private readonly object _gate = new();
+    private Snapshot? _snapshot;
+
+    private DeltaTable(ILakeStore store, string tablePath, ICheckpointReader? checkpointReader)
+    {
+        Store = store;
+        TablePath = tablePath;
+        CheckpointReader = checkpointReader;
+    }
+
+    public ILakeStore Store { get; }
+    public string TablePath { get; }
+    public ICheckpointReader? CheckpointReader { get; }
+
+    /// <summary>True once the table has a version 0.</summary>
+    public bool Exists => Volatile.Read(ref _snapshot) is not null;
+
+    /// <summary>The latest snapshot known to this instance. Throws when the table does not exist yet.</summary>
+    public Snapshot Snapshot => Volatile.Read(ref _snapshot)
+        ?? throw new DeltaTableNotFoundException($"Delta table '{TablePath}' does not exist in {Store.Root}.");
+
+    /// <summary>Opens the table and loads its latest snapshot when it exists (see <see cref="Exists"/>).</summary>
+    public static async Task<DeltaTable> OpenAsync(ILakeStore store, string tablePath, ICheckpointReader? checkpointReader = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (tablePath.Length > 0) LakePath.Validate(tablePath);
+        var table = new DeltaTable(store, tablePath, checkpointReader);
+        await table.RefreshAsync(ct).ConfigureAwait(false);
+        return table;
+    }
+
+    /// <summary>Brings <see cref="Snapshot"/> up to the latest version (incrementally when already loaded). Returns null when the table does not exist.</summary>
+    public async Task<Snapshot?> RefreshAsync(CancellationToken ct = default)
+    {
+        var current = Volatile.Read(ref _snapshot);
+        if (current is not null)
+        {
+            var updated = await current.UpdateAsync(ct).ConfigureAwait(false);
+            Observe(updated);
+            return Volatile.Read(ref _snapshot);
+        }
+        try
+        {
+            Observe(await Snapshot.LoadAsync(Store, TablePath, null, CheckpointReader, ct).ConfigureAwait(false));
+            return Volatile.Read(ref _snapshot);
+        }
+        catch (DeltaTableNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Creates version 0 (commitInfo CREATE TABLE, protocol 1/2, metaData) unless the table exists. When two creators race,
+    /// one wins and the other just loads the table. Returns true when this call created it.
+    /// </summary>
+    public async Task<bool> CreateIfAbsentAsync(DeltaSchema schema, IReadOnlyList<string>? partitionColumns = null,
+        IReadOnlyDictionary<string, string>? configuration = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        if (Exists) return false;
+        partitionColumns ??= [];
+        foreach (var c in partitionColumns)
+            if (schema[c] is null) throw new ArgumentException($"Partition column '{c}' is not in the schema.", nameof(partitionColumns));
+
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var schemaString = schema.ToJson();
+        var actions = new List<DeltaAction>
+        {
+            new CommitInfoAction
+            {
+                Timestamp = now,
+                Operation = "CREATE TABLE",
+                OperationParameters = new()
+                {
+                    ["partitionBy"] = System.Text.Json.JsonSerializer.Serialize(partitionColumns.ToArray(), DeltaJson.Context.StringArray),
+                },
+                EngineInfo = Transaction.EngineInfo,
+                IsBlindAppend = true,
+            },
+            new ProtocolAction { MinReaderVersion = 1, MinWriterVersion = 2 },
+            new MetadataAction
+            {
+                Id = Guid.NewGuid().ToString(),
+                Format = new FormatSpec(),
+                SchemaString = schemaString,
+                PartitionColumns = partitionColumns.ToList(),
+                Configuration = configuration?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value) ?? new(),
+                CreatedTime = now,
+            },
+        };
+        var created = await Store.PutIfAbsentAsync(DeltaPaths.CommitPath(TablePath, 0), DeltaAction.SerializeCommit(actions), ct).ConfigureAwait(false);
+        await RefreshAsync(ct).ConfigureAwait(false);
+        if (!Exists) throw new InvalidOperationException($"Delta table '{TablePath}' could not be created or loaded.");
+        return created;
+    }
+
+    /// <summary>Starts a transaction on the current <see cref="Snapshot"/>.</summary>
+    public Transaction BeginTransaction() => new(this, Snapshot);
+
+    /// <summary>Adopts <paramref name="snapshot"/> when it is newer than the current one.</summary>
+    internal void Observe(Snapshot snapshot)
+    {
+        lock (_gate)
+        {
+            if (_snapshot is null || snapshot.Version > _snapshot.Version) Volatile.Write(ref _snapshot, snapshot);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using CryptoSentiment.Lake.Stores;
+
+namespace CryptoSentiment.Lake.Delta;
+
+public enum CommitOutcome
+{
+    /// <summary>The commit was written at <see cref="CommitResult.Version"/>.</summary>
+    Committed,
+
+    /// <summary>A txn (appId, version) of this transaction was already committed at ≥ that version; nothing was written.</summary>
+    TxnAlreadyCommitted,
+}
+
+/// <summary>Result of <see cref="Transaction.CommitAsync"/>. For <see cref="CommitOutcome.TxnAlreadyCommitted"/>,
+/// <see cref="Version"/> is the table version at which that was detected.</summary>
+public sealed record CommitResult(CommitOutcome Outcome, long Version, int Attempts)
+{
+    public bool Committed => Outcome == CommitOutcome.Committed;
+}
+
+public enum ConflictKind
+{
+    /// <summary>A file this transaction removes was removed by a concurrent commit (or is no longer live).</summary>
+    ConcurrentDeleteDelete,
+
+    /// <summary>A concurrent commit added a file matching a guard (e.g. into a partition this transaction replaces).</summary>
+    ConcurrentAppend,
+
+    /// <summary>A concurrent commit changed metaData or protocol.</summary>
+    MetadataChanged,
+
+    /// <summary>Retries exhausted.</summary>
+    TooManyRetries,
+}
+
+/// <summary>The transaction cannot be committed on top of what concurrent writers committed; re-read and redo the work.</summary>
+public sealed class DeltaConflictException(ConflictKind kind, string message) : Exception(message)
+{
+    public ConflictKind Kind { get; } = kind;
+}
+
+/// <summary>
+/// A set of actions committed atomically as the next version (optimistic concurrency): the commit file is created with
+/// put-if-absent; when another writer won that version, the new commits are read, checked for conflicts and the
+/// commit is retried at the next version (bounded, with jittered backoff). Single use.
+/// </summary>
+public sealed class Transaction
+{
+    public const string EngineInfo = "CryptoSentiment.Lake.Delta/1.0";
+
+    private readonly DeltaTable _table;
+    private readonly Snapshot _read;
+    private readonly List<AddAction> _adds = new();
+    private readonly List<RemoveAction> _removes = new();
+    private readonly Dictionary<string, long> _txns = new(StringComparer.Ordinal);
+    private readonly List<Func<AddAction, bool>> _concurrentAddGuards = new();
+    private string _operation = "WRITE";
+    private Dictionary<string, string?>? _parameters;
+    private Dictionary<string, string?>? _metrics;
+    private bool _used;
+
+    internal Transaction(DeltaTable table, Snapshot read)
+    {
+        _table = table;
+        _read = read;
+    }
+
+    /// <summary>The snapshot this transaction was started from.</summary>
+    public Snapshot ReadSnapshot => _read;
+    public long ReadVersion => _read.Version;
+
+    /// <summary>Maximum number of put attempts (default 100).</summary>
+    public int MaxAttempts { get; set; } = 100;
+
+    public IReadOnlyList<AddAction> Adds => _adds;
+    public IReadOnlyList<RemoveAction> Removes => _removes;
+
+    public Transaction Add(AddAction add)
+    {
+        ArgumentNullException.ThrowIfNull(add);
+        var cols = _read.PartitionColumns;
+        if (add.PartitionValues.Count != cols.Count || !cols.All(add.PartitionValues.ContainsKey))
+            throw new ArgumentException($"add '{add.Path}' must have partition values for exactly [{string.Join(", ", cols)}].", nameof(add));
+        LakePath.Validate(DeltaPaths.DecodeActionPath(add.Path));
+        _adds.Add(add);
+        return this;
+    }
+
+    public Transaction Remove(RemoveAction remove)
+    {
+        ArgumentNullException.ThrowIfNull(remove);
+        _removes.Add(remove);
+        return this;
+    }
+
+    /// <summary>Removes a live file (as found in <see cref="ReadSnapshot"/>).</summary>
+    public Transaction Remove(AddAction liveFile) => Remove(liveFile.ToRemove());
+
+    /// <summary>
+    /// Removes every live file of a partition (e.g. to replace a gold day with remove + add in one commit) and makes the
+    /// commit fail with <see cref="ConflictKind.ConcurrentAppend"/> if a concurrent writer adds a file to that partition.
+    /// </summary>
+    public Transaction ReplacePartition(IReadOnlyDictionary<string, string?> partition)
+    {
+        foreach (var f in _read.FilesInPartition(partition).ToList()) Remove(f);
+        var copy = partition.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        return FailOnConcurrentAdd(a => copy.All(kv => string.IsNullOrEmpty(kv.Value)
+            ? string.IsNullOrEmpty(a.PartitionValues.GetValueOrDefault(kv.Key))
+            : a.PartitionValues.GetValueOrDefault(kv.Key) == kv.Value));
+    }
+
+    /// <summary>Fail (instead of retrying) when a concurrent commit adds a file matching <paramref name="guard"/>.</summary>
+    public Transaction FailOnConcurrentAdd(Func<AddAction, bool> guard)
+    {
+        _concurrentAddGuards.Add(guard);
+        return this;
+    }
+
+    /// <summary>Records the idempotency watermark <c>txn(appId, version)</c>; the commit is skipped when the table already has ≥ version.</summary>
+    public Transaction SetTxn(string appId, long version)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(appId);
+        _txns[appId] = version;
+        return this;
+    }
+
+    /// <summary>Sets the commitInfo operation, parameters and metrics (metrics written as strings, like Spark).</summary>
+    public Transaction CommitInfo(string operation, IReadOnlyDictionary<string, string>? parameters = null, IReadOnlyDictionary<string, long>? metrics = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(operation);
+        _operation = operation;
+        _parameters = parameters?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value, StringComparer.Ordinal);
+        _metrics = metrics?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        return this;
+    }
+
+    /// <summary>True when every txn of this transaction is already committed at ≥ its version in <paramref name="snapshot"/>.</summary>
+    private string? AlreadyCommittedTxn(Snapshot snapshot) =>
+        _txns.Where(kv => snapshot.TxnVersion(kv.Key) is { } have && have >= kv.Value).Select(kv => kv.Key).FirstOrDefault();
+
+    /// <summary>Writes the commit; see <see cref="Transaction"/>. Returns the committed version or <see cref="CommitOutcome.TxnAlreadyCommitted"/>.</summary>
+    public async Task<CommitResult> CommitAsync(CancellationToken ct = default)
+    {
+        if (_used) throw new InvalidOperationException("A transaction can be committed only once.");
+        _used = true;
+        _read.EnsureWritable();
+        if (_removes.Any(r => r.DataChange) &&
+            string.Equals(_read.Metadata.Configuration.GetValueOrDefault("delta.appendOnly"), "true", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"Table '{_read.TablePath}' is append-only (delta.appendOnly); removes are not allowed.");
+
+        var removed = new HashSet<string>(_removes.Select(r => DeltaPaths.DecodeActionPath(r.Path)), StringComparer.Ordinal);
+        CheckRemovesLive(_read, removed);
+        if (AlreadyCommittedTxn(_read) is not null) return new CommitResult(CommitOutcome.TxnAlreadyCommitted, _read.Version, 0);
+
+        var snapshot = _read;
+        var store = _table.Store;
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var version = snapshot.Version + 1;
+            var actions = BuildActions();
+            if (await store.PutIfAbsentAsync(DeltaPaths.CommitPath(_table.TablePath, version), DeltaAction.SerializeCommit(actions), ct).ConfigureAwait(false))
+            {
+                _table.Observe(snapshot.Apply(version, actions));
+                return new CommitResult(CommitOutcome.Committed, version, attempt);
+            }
+
+            // Lost the race for this version: read what the winners committed and decide.
+            var (newer, commits) = await snapshot.UpdateWithCommitsAsync(ct).ConfigureAwait(false);
+            foreach (var c in commits)
+            {
+                foreach (var a in c.Actions)
+                {
+                    if (a.Txn is { } t && _txns.TryGetValue(t.AppId, out var mine) && t.Version >= mine)
+                    {
+                        _table.Observe(newer);
+                        return new CommitResult(CommitOutcome.TxnAlreadyCommitted, newer.Version, attempt);
+                    }
+                    if (a.MetaData is not null || a.Protocol is not null)
+                        throw new DeltaConflictException(ConflictKind.MetadataChanged, $"Commit {c.Version} changed the table metadata/protocol.");
+                    if (a.Remove is { } r && removed.Contains(DeltaPaths.DecodeActionPath(r.Path)))
+                        throw new DeltaConflictException(ConflictKind.ConcurrentDeleteDelete, $"Commit {c.Version} already removed '{r.Path}'.");
+                    if (a.Add is { } add && _concurrentAddGuards.Any(g => g(add)))
+                        throw new DeltaConflictException(ConflictKind.ConcurrentAppend, $"Commit {c.Version} added '{add.Path}' into data this transaction replaces.");
+                }
+            }
+            CheckRemovesLive(newer, removed);
+            _table.Observe(newer);
+            snapshot = newer;
+            await Task.Delay(Random.Shared.Next(0, 1 + Math.Min(20, attempt * 2)), ct).ConfigureAwait(false);
+        }
+        throw new DeltaConflictException(ConflictKind.TooManyRetries, $"Gave up committing to '{_table.TablePath}' after {MaxAttempts} attempts.");
+    }
+
+    private static void CheckRemovesLive(Snapshot snapshot, HashSet<string> removed)
+    {
+        foreach (var path in removed)
+            if (!snapshot.Files.ContainsKey(path))
+                throw new DeltaConflictException(ConflictKind.ConcurrentDeleteDelete, $"File '{path}' is not live at version {snapshot.Version}.");
+    }
+
+    private List<DeltaAction> BuildActions()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var list = new List<DeltaAction>(2 + _adds.Count + _removes.Count + _txns.Count)
+        {
+            new CommitInfoAction
+            {
+                Timestamp = now,
+                Operation = _operation,
+                OperationParameters = _parameters ?? new(),
+                OperationMetrics = _metrics,
+                EngineInfo = EngineInfo,
+                ReadVersion = _read.Version,
+                IsBlindAppend = _removes.Count == 0,
+            },
+        };
+        foreach (var (appId, v) in _txns) list.Add(new TxnAction { AppId = appId, Version = v, LastUpdated = now });
+        foreach (var r in _removes) list.Add(r);
+        foreach (var a in _adds) list.Add(a);
+        return list;
+    }
+}
