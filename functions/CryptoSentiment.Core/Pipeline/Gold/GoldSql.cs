@@ -64,8 +64,9 @@ public static class GoldSql
     /// <summary>
     /// The gold days of <paramref name="table"/> whose rows can change when silver rows of
     /// <paramref name="touchedDays"/> change: coin_hourly → d and d+1 (score_24h, volatility_24h and
-    /// return_24h look back 24 hours); coin_daily and top_coin_daily → d … d+6 (return_1d looks back one day,
-    /// corr_7d seven, and the first hour's return_1h reaches into the day before).
+    /// return_24h look back 24 hours); coin_daily and top_coin_daily → d … d+7: return_1d looks back one day and
+    /// corr_7d covers the 7 days ending with the gold day, but the return_1h of that window's first bucket
+    /// (day−6 00:00) uses the close of day−7 23:00, so a price change on d reaches corr_7d of d+7.
     /// </summary>
     public static IReadOnlySet<DateOnly> AffectedDays(IEnumerable<DateOnly> touchedDays, GoldTable table)
     {
@@ -73,7 +74,7 @@ public static class GoldSql
         var span = table switch
         {
             GoldTable.CoinHourly => 1,
-            GoldTable.CoinDaily or GoldTable.TopCoinDaily => 6,
+            GoldTable.CoinDaily or GoldTable.TopCoinDaily => 7,
             _ => throw new ArgumentOutOfRangeException(nameof(table), table, null),
         };
         var days = new SortedSet<DateOnly>();
