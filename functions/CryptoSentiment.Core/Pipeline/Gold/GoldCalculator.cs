@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text;
+using CryptoSentiment.DuckDb;
+
+namespace CryptoSentiment.Pipeline.Gold;
+
+/// <summary>Row counts of the staged gold tables after <see cref="GoldCalculator.Compute"/>.</summary>
+public sealed record GoldStaged(long CoinHourlyRows, long CoinDailyRows, long TopCoinDailyRows);
+
+/// <summary>
+/// Recomputes gold for a set of days inside DuckDB. Expects the views (or tables)
+/// <c>silver_news_sentiment</c> and <c>silver_prices</c> on the connection; leaves the results in the
+/// temp tables <see cref="StagedCoinHourly"/>, <see cref="StagedCoinDaily"/> and
+/// <see cref="StagedTopCoinDaily"/> (rows for the target days only), which the caller writes out.
+/// </summary>
+public static class GoldCalculator
+{
+    public const string TargetDaysTable = "gold_target_days";
+    public const string StagedCoinHourly = "staged_coin_hourly";
+    public const string StagedCoinDaily = "staged_coin_daily";
+    public const string StagedTopCoinDaily = "staged_top_coin_daily";
+
+    /// <summary>The staged temp table that holds <paramref name="table"/>'s rows.</summary>
+    public static string StagedTable(GoldTable table) => table switch
+    {
+        GoldTable.CoinHourly => StagedCoinHourly,
+        GoldTable.CoinDaily => StagedCoinDaily,
+        GoldTable.TopCoinDaily => StagedTopCoinDaily,
+        _ => throw new ArgumentOutOfRangeException(nameof(table), table, null),
+    };
+
+    /// <summary>
+    /// (Re)creates <c>gold_target_days</c> from <paramref name="targetDays"/> and the three staged tables
+    /// from the gold SQL. No target days → empty staged tables.
+    /// </summary>
+    public static GoldStaged Compute(DuckDbConnection c, IEnumerable<DateOnly> targetDays)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(targetDays);
+        var days = new SortedSet<DateOnly>(targetDays);
+
+        var sql = new StringBuilder();
+        sql.Append("CREATE OR REPLACE TEMP TABLE ").Append(TargetDaysTable).Append(" (day DATE);\n");
+        if (days.Count > 0)
+        {
+            sql.Append("INSERT INTO ").Append(TargetDaysTable).Append(" VALUES ");
+            var first = true;
+            foreach (var d in days)
+            {
+                if (!first) sql.Append(", ");
+                first = false;
+                sql.Append("(DATE '").Append(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Append("')");
+            }
+            sql.Append(";\n");
+        }
+        c.Execute(sql.ToString());
+
+        c.Execute($"CREATE OR REPLACE TEMP TABLE {StagedCoinHourly} AS\n{GoldSql.CoinHourly}");
+        c.Execute($"CREATE OR REPLACE TEMP TABLE {StagedCoinDaily} AS\n{GoldSql.CoinDaily}");
+        c.Execute($"CREATE OR REPLACE TEMP TABLE {StagedTopCoinDaily} AS\n{GoldSql.TopCoinDaily}");
+
+        return new GoldStaged(
+            c.Scalar<long>($"SELECT count(*) FROM {StagedCoinHourly}"),
+            c.Scalar<long>($"SELECT count(*) FROM {StagedCoinDaily}"),
+            c.Scalar<long>($"SELECT count(*) FROM {StagedTopCoinDaily}"));
+    }
+}

@@ -1,0 +1,96 @@
+-- gold/coin_daily: one row per (coin, day) with at least one mention, for the days listed in
+-- gold_target_days (ARCHITECTURE.md §5, contract). Reads the views silver_news_sentiment and silver_prices.
+--
+-- Days and hours are integer bucket numbers since the Unix epoch (µs / 86 400 000 000, µs / 3 600 000 000),
+-- independent of the session time zone. Silver is read only for the days a target day depends on:
+-- the 7 days ending with it (corr_7d) and the day before those (return_1h of the first hour, return_1d).
+WITH target AS (
+    SELECT DISTINCT CAST(day - DATE '1970-01-01' AS BIGINT) AS day_no FROM gold_target_days
+),
+needed AS (
+    SELECT DISTINCT day_no - k AS day_no FROM target, range(0, 8) AS r(k)
+),
+bounds AS (
+    SELECT to_timestamp((min(day_no) * 86400)::DOUBLE) AS lo,
+           to_timestamp(((max(day_no) + 1) * 86400)::DOUBLE) AS hi
+    FROM needed
+),
+news AS (
+    SELECT n.coin,
+           epoch_us(n.published_at) // 3600000000 AS hour_no,
+           n.polarity AS polarity,
+           n.polarity::DOUBLE AS p,
+           n.confidence AS w
+    FROM silver_news_sentiment n, bounds b
+    WHERE n.published_at >= b.lo AND n.published_at < b.hi
+      AND epoch_us(n.published_at) // 86400000000 IN (SELECT day_no FROM needed)
+),
+prices AS (
+    SELECT s.coin, s.ts, s.price_usd, epoch_us(s.ts) // 3600000000 AS hour_no
+    FROM silver_prices s, bounds b
+    WHERE s.ts >= b.lo AND s.ts < b.hi
+      AND epoch_us(s.ts) // 86400000000 IN (SELECT day_no FROM needed)
+),
+-- the hourly series behind corr_7d: hourly score and return_1h, as in gold/coin_hourly
+news_hour AS (
+    SELECT coin, hour_no, CASE WHEN sum(w) <> 0 THEN sum(w * p) / sum(w) END AS score
+    FROM news GROUP BY coin, hour_no
+),
+price_hour AS (
+    SELECT coin, hour_no, arg_max(price_usd, ts) AS close_usd
+    FROM prices GROUP BY coin, hour_no
+),
+pairs AS (  -- buckets where both the score and return_1h exist
+    SELECT n.coin, n.hour_no, n.score AS x, ln(c.close_usd / p.close_usd) AS y
+    FROM news_hour n
+    JOIN price_hour c ON c.coin = n.coin AND c.hour_no = n.hour_no
+    JOIN price_hour p ON p.coin = n.coin AND p.hour_no = n.hour_no - 1
+    WHERE n.score IS NOT NULL
+),
+pairs_by_day AS (  -- a bucket of day e belongs to the 7-day windows ending on e, e+1, …, e+6
+    SELECT coin, hour_no // 24 + k AS day_no, x, y
+    FROM pairs, range(0, 7) AS r(k)
+    WHERE hour_no // 24 + k IN (SELECT day_no FROM target)
+),
+corr AS (
+    SELECT coin, day_no,
+           CASE WHEN count(*) >= 24 AND var_pop(x) > 0 AND var_pop(y) > 0 THEN corr(x, y) END AS corr_7d
+    FROM pairs_by_day GROUP BY coin, day_no
+),
+price_day AS (  -- close = the last price by ts within the day
+    SELECT coin, hour_no // 24 AS day_no, arg_max(price_usd, ts) AS close_usd
+    FROM prices GROUP BY coin, hour_no // 24
+),
+news_day AS (
+    SELECT coin,
+           hour_no // 24 AS day_no,
+           count(*) AS mentions,
+           count(*) FILTER (WHERE polarity > 0) AS positive,
+           count(*) FILTER (WHERE polarity < 0) AS negative,
+           count(*) FILTER (WHERE polarity = 0) AS neutral,
+           sum(w) AS sw,
+           sum(w * p) AS swp,
+           avg(w) AS avg_confidence
+    FROM news
+    WHERE hour_no // 24 IN (SELECT day_no FROM target)
+    GROUP BY coin, hour_no // 24
+)
+SELECT d.coin,
+       CAST(DATE '1970-01-01' + CAST(d.day_no AS INTEGER) AS DATE) AS day,
+       d.mentions,
+       d.positive,
+       d.negative,
+       d.neutral,
+       d.positive * 100.0 / d.mentions AS pct_positive,
+       d.negative * 100.0 / d.mentions AS pct_negative,
+       d.neutral * 100.0 / d.mentions AS pct_neutral,
+       CASE WHEN d.sw <> 0 THEN d.swp / d.sw END AS weighted_score,
+       d.avg_confidence,
+       c.close_usd,
+       ln(c.close_usd / pc.close_usd) AS return_1d,
+       r.corr_7d
+FROM news_day d
+LEFT JOIN price_day c ON c.coin = d.coin AND c.day_no = d.day_no
+LEFT JOIN price_day pc ON pc.coin = d.coin AND pc.day_no = d.day_no - 1
+LEFT JOIN corr r ON r.coin = d.coin AND r.day_no = d.day_no
+ORDER BY d.coin, d.day_no

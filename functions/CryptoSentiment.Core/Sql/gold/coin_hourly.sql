@@ -1,0 +1,93 @@
+-- gold/coin_hourly: one row per (coin, hour bucket) with a mention or a price, for the days listed in
+-- gold_target_days (ARCHITECTURE.md §5, contract). Reads the views silver_news_sentiment and silver_prices.
+--
+-- Time is handled as integer bucket numbers since the Unix epoch (hour_no = µs / 3 600 000 000,
+-- day_no = hour_no / 24), so the result does not depend on the session time zone and windows can use
+-- RANGE frames over the bucket number: hours without data are simply absent, never counted as rows.
+-- Silver is read only for the days the targets depend on (each target day and the day before it).
+WITH target AS (
+    SELECT DISTINCT CAST(day - DATE '1970-01-01' AS BIGINT) AS day_no FROM gold_target_days
+),
+needed AS (  -- days whose silver rows feed a target day: the day itself and the day before
+    SELECT DISTINCT day_no - k AS day_no FROM target, range(0, 2) AS r(k)
+),
+bounds AS (
+    SELECT to_timestamp((min(day_no) * 86400)::DOUBLE) AS lo,
+           to_timestamp(((max(day_no) + 1) * 86400)::DOUBLE) AS hi
+    FROM needed
+),
+news AS (
+    SELECT n.coin,
+           epoch_us(n.published_at) // 3600000000 AS hour_no,
+           n.polarity::DOUBLE AS p,
+           n.confidence AS w
+    FROM silver_news_sentiment n, bounds b
+    WHERE n.published_at >= b.lo AND n.published_at < b.hi
+      AND epoch_us(n.published_at) // 86400000000 IN (SELECT day_no FROM needed)
+),
+prices AS (
+    SELECT s.coin, s.ts, s.price_usd, epoch_us(s.ts) // 3600000000 AS hour_no
+    FROM silver_prices s, bounds b
+    WHERE s.ts >= b.lo AND s.ts < b.hi
+      AND epoch_us(s.ts) // 86400000000 IN (SELECT day_no FROM needed)
+),
+news_hour AS (
+    SELECT coin, hour_no, count(*) AS mentions, sum(w) AS sw, sum(w * p) AS swp
+    FROM news GROUP BY coin, hour_no
+),
+price_hour AS (  -- close = the last price by ts within the bucket
+    SELECT coin, hour_no, arg_max(price_usd, ts) AS close_usd
+    FROM prices GROUP BY coin, hour_no
+),
+grid AS (
+    SELECT coalesce(n.coin, p.coin) AS coin,
+           coalesce(n.hour_no, p.hour_no) AS hour_no,
+           coalesce(n.mentions, 0) AS mentions,
+           n.sw, n.swp,
+           CASE WHEN n.sw <> 0 THEN n.swp / n.sw END AS score,
+           p.close_usd
+    FROM news_hour n FULL OUTER JOIN price_hour p ON n.coin = p.coin AND n.hour_no = p.hour_no
+),
+windowed AS (
+    SELECT g.*,
+           -- Σ w·p / Σ w over the raw rows of the 24 buckets [hour − 23 h, hour]
+           sum(swp) OVER w24 AS swp_24h,
+           sum(sw) OVER w24 AS sw_24h,
+           -- population stddev of the non-NULL hourly scores in the same 24 buckets
+           count(score) OVER w24 AS scored_24h,
+           stddev_pop(score) OVER w24 AS sd_24h
+    FROM grid g
+    WINDOW w24 AS (PARTITION BY coin ORDER BY hour_no RANGE BETWEEN 23 PRECEDING AND CURRENT ROW)
+),
+result AS (
+    SELECT w.coin,
+           w.hour_no,
+           w.mentions,
+           w.score,
+           CASE WHEN w.sw_24h <> 0 THEN w.swp_24h / w.sw_24h END AS score_24h,
+           CASE WHEN w.scored_24h >= 2 THEN w.sd_24h END AS volatility_24h,
+           w.close_usd,
+           ln(w.close_usd / h1.close_usd) AS return_1h,
+           ln(w.close_usd / h24.close_usd) AS return_24h
+    FROM windowed w
+    LEFT JOIN price_hour h1 ON h1.coin = w.coin AND h1.hour_no = w.hour_no - 1
+    LEFT JOIN price_hour h24 ON h24.coin = w.coin AND h24.hour_no = w.hour_no - 24
+    WHERE w.hour_no // 24 IN (SELECT day_no FROM target)
+)
+SELECT coin,
+       to_timestamp((hour_no * 3600)::DOUBLE) AS hour,
+       CAST(DATE '1970-01-01' + CAST(hour_no // 24 AS INTEGER) AS DATE) AS day,
+       mentions,
+       score,
+       score_24h,
+       volatility_24h,
+       close_usd,
+       return_1h,
+       return_24h,
+       CASE
+           WHEN score_24h IS NULL OR return_24h IS NULL THEN NULL
+           WHEN (score_24h >= 0.2 AND return_24h <= -0.02) OR (score_24h <= -0.2 AND return_24h >= 0.02) THEN TRUE
+           ELSE FALSE
+       END AS divergence
+FROM result
+ORDER BY coin, hour_no
