@@ -1,0 +1,155 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using CryptoSentiment.Configuration;
+using CryptoSentiment.DuckDb;
+using CryptoSentiment.Events;
+using CryptoSentiment.Generator;
+using CryptoSentiment.Lake;
+using CryptoSentiment.Pipeline;
+using Spectre.Console;
+
+namespace CryptoSentiment.Cli.Commands;
+
+/// <summary>
+/// <c>bench</c>: ingest throughput (bronze + silver, offline scorer, one core) against DuckDB's own
+/// read_json → parquet on the same bytes, and gold recompute time for 1M silver rows. Each phase runs in
+/// its own child process pinned to one CPU, so its peak memory is its own.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var events = new Option<int>("--events") { Description = "News events for the ingest phase.", DefaultValueFactory = _ => 200_000 };
+        var silverRows = new Option<int>("--silver-rows") { Description = "Silver rows for the gold phase.", DefaultValueFactory = _ => 1_000_000 };
+        var phase = new Option<string?>("--phase") { Hidden = true };
+        var cmd = new Command("bench", "Benchmarks: ingest events/s vs DuckDB read_json→parquet, gold recompute for 1M silver rows, peak memory.")
+            { events, silverRows, phase };
+        cmd.SetAction(async (r, ct) =>
+        {
+            switch (r.GetValue(phase))
+            {
+                case "ingest": Emit(await IngestPhase(r.GetValue(events), ct)); return 0;
+                case "duckdb": Emit(DuckDbPhase(r.GetValue(events))); return 0;
+                case "gold": Emit(await GoldPhase(r.GetValue(silverRows), ct)); return 0;
+            }
+            var results = new Dictionary<string, Dictionary<string, double>>();
+            await AnsiConsole.Status().StartAsync("benchmarking", async ctx =>
+            {
+                foreach (var p in new[] { "ingest", "duckdb", "gold" })
+                {
+                    ctx.Status($"bench: {p} phase (child process, one core)");
+                    results[p] = await Child(p, r.GetValue(events), r.GetValue(silverRows), ct);
+                }
+            });
+            Print(results);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static async Task<Dictionary<string, double>> IngestPhase(int n, CancellationToken ct)
+    {
+        var dir = Directory.CreateTempSubdirectory("cs-bench-ingest-");
+        try
+        {
+            var start = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-30), TimeSpan.Zero);
+            var stream = new SampleStreamGenerator(7, start).Generate(n, 30 * 24);
+            var batches = stream.ToBatches(EventStream.News, 10_000, 1).Concat(stream.ToBatches(EventStream.Prices, 10_000, 1)).ToList();
+            var events = batches.Sum(b => b.Events.Count);
+            long bytes = batches.Sum(b => b.Events.Sum(e => (long)e.Body.Length));
+            using var pipeline = new CryptoPipeline(new Settings { LakeUri = dir.FullName }, engineThreads: 1);
+            await pipeline.IngestAsync(new EventBatch(EventStream.News, "warmup", []), ct);
+            var sw = Stopwatch.StartNew();
+            foreach (var b in batches) await pipeline.IngestAsync(b, ct);
+            var s = sw.Elapsed.TotalSeconds;
+            return new() { ["events"] = events, ["bytes"] = bytes, ["seconds"] = s, ["events_per_s"] = events / s, ["peak_mib"] = PeakMiB() };
+        }
+        finally { dir.Delete(true); }
+    }
+
+    private static Dictionary<string, double> DuckDbPhase(int n)
+    {
+        var dir = Directory.CreateTempSubdirectory("cs-bench-duckdb-");
+        try
+        {
+            var start = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-30), TimeSpan.Zero);
+            var stream = new SampleStreamGenerator(7, start).Generate(n, 30 * 24);
+            var file = Path.Combine(dir.FullName, "events.ndjson");
+            using (var f = File.Create(file))
+                foreach (var body in stream.News.Concat(stream.Prices)) { f.Write(body); f.WriteByte((byte)'\n'); }
+            using var c = DuckDbConnection.Open(null, new Dictionary<string, string> { ["threads"] = "1" });
+            var sw = Stopwatch.StartNew();
+            c.Execute($"COPY (SELECT * FROM read_json({DuckDbConnection.QuoteLiteral(file)}, format = 'newline_delimited', ignore_errors = true, " +
+                      $"maximum_object_size = 2000000)) TO {DuckDbConnection.QuoteLiteral(Path.Combine(dir.FullName, "out.parquet"))} (FORMAT parquet)");
+            var s = sw.Elapsed.TotalSeconds;
+            var events = stream.News.Count + stream.Prices.Count;
+            return new() { ["events"] = events, ["seconds"] = s, ["events_per_s"] = events / s, ["peak_mib"] = PeakMiB() };
+        }
+        finally { dir.Delete(true); }
+    }
+
+    private static async Task<Dictionary<string, double>> GoldPhase(int rows, CancellationToken ct)
+    {
+        var dir = Directory.CreateTempSubdirectory("cs-bench-gold-");
+        try
+        {
+            using var pipeline = new CryptoPipeline(new Settings { LakeUri = dir.FullName }, engineThreads: 1);
+            await BenchData.WriteSilverAsync(pipeline.Lake, rows, ct);
+            var sw = Stopwatch.StartNew();
+            var gold = await pipeline.RefreshGoldAsync(ct);
+            var s = sw.Elapsed.TotalSeconds;
+            return new() { ["silver_rows"] = rows, ["days"] = gold.RecomputedDays.Count, ["seconds"] = s, ["peak_mib"] = PeakMiB(),
+                ["gold_rows"] = gold.RowsWritten.Values.Sum() };
+        }
+        finally { dir.Delete(true); }
+    }
+
+    private static async Task<Dictionary<string, double>> Child(string phase, int events, int silverRows, CancellationToken ct)
+    {
+        var self = Environment.ProcessPath!;
+        var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
+        foreach (var a in new[] { "bench", "--phase", phase, "--events", events.ToString(CultureInfo.InvariantCulture), "--silver-rows", silverRows.ToString(CultureInfo.InvariantCulture) })
+            psi.ArgumentList.Add(a);
+        psi.Environment["DOTNET_GCHeapAffinitizeMask"] = "1";
+        psi.Environment["DOTNET_GCHeapHardLimit"] = "0x40000000"; // 1 GiB for the managed heap, as on a Flex instance
+        using var p = Process.Start(psi)!;
+        if (OperatingSystem.IsLinux()) p.ProcessorAffinity = 1; // one core
+        var output = await p.StandardOutput.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct);
+        if (p.ExitCode != 0) throw new InvalidOperationException($"bench phase {phase} failed (exit {p.ExitCode})");
+        var line = output.Split('\n').Last(l => l.StartsWith("{", StringComparison.Ordinal));
+        return JsonSerializer.Deserialize<Dictionary<string, double>>(line)!;
+    }
+
+    private static void Emit(Dictionary<string, double> result) => Console.WriteLine(JsonSerializer.Serialize(result));
+
+    /// <summary>Peak resident memory of this process (VmHWM), in MiB.</summary>
+    private static double PeakMiB()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                return double.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
+        return Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
+    }
+
+    private static void Print(Dictionary<string, Dictionary<string, double>> r)
+    {
+        string F(double v, string fmt = "N0") => v.ToString(fmt, CultureInfo.InvariantCulture);
+        var ingest = r["ingest"];
+        var duck = r["duckdb"];
+        var gold = r["gold"];
+        var t = new Table().Title("[bold]make bench[/] (one core per phase)").AddColumns("benchmark", "figure", "target", "peak memory");
+        t.AddRow("ingest bronze+silver (offline scorer)", $"{F(ingest["events_per_s"])} events/s ({F(ingest["events"])} events, {F(ingest["seconds"], "0.00")} s)",
+            "≥ 50,000 events/s", $"{F(ingest["peak_mib"])} MiB");
+        t.AddRow("DuckDB read_json → parquet, same bytes", $"{F(duck["events_per_s"])} events/s ({F(duck["seconds"], "0.00")} s)", "reference", $"{F(duck["peak_mib"])} MiB");
+        t.AddRow("gold recompute", $"{F(gold["seconds"], "0.00")} s for {F(gold["silver_rows"])} silver rows, {F(gold["days"])} days, {F(gold["gold_rows"])} gold rows",
+            "≤ 5 s", $"{F(gold["peak_mib"])} MiB");
+        AnsiConsole.Write(t);
+        Console.WriteLine($"ratio ingest/duckdb_read_json_to_parquet={ingest["events_per_s"] / duck["events_per_s"]:0.00}");
+        Console.WriteLine($"ingest_events_per_s={F(ingest["events_per_s"], "0")} gold_1m_seconds={F(gold["seconds"], "0.00")} " +
+                          $"peak_mib_ingest={F(ingest["peak_mib"], "0")} peak_mib_gold={F(gold["peak_mib"], "0")}");
+    }
+}

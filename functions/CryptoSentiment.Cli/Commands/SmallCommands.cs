@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Globalization;
+using CryptoSentiment.Configuration;
+using CryptoSentiment.Events;
+using CryptoSentiment.Pipeline;
+using CryptoSentiment.Sentiment;
+using Spectre.Console;
+
+namespace CryptoSentiment.Cli.Commands;
+
+/// <summary><c>score "headline"</c>: label, confidence, coins and which scorer answered.</summary>
+internal static class ScoreCommand
+{
+    public static Command Create()
+    {
+        var text = new Argument<string>("headline");
+        var cmd = new Command("score", "Score one headline with the configured scorer.") { text };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var settings = Settings.FromEnvironment();
+            var headline = r.GetValue(text)!;
+            var scorer = Scorers.Create(settings);
+            var result = (await scorer.ScoreAsync([new SentimentRequest("1", headline)], ct))[0];
+            var catalog = settings.CoinsFile is null ? CoinCatalog.Default : CoinCatalog.Load(settings.CoinsFile);
+            var coins = result.Coins.Count > 0 ? result.Coins : catalog.FindCoins(headline);
+            Console.WriteLine($"label:      {result.Label}");
+            Console.WriteLine($"confidence: {result.Confidence.ToString("0.000", CultureInfo.InvariantCulture)}");
+            Console.WriteLine($"coins:      {(coins.Count == 0 ? "(none: MARKET)" : string.Join(", ", coins))}");
+            Console.WriteLine($"summary:    {result.ContextSummary}");
+            Console.WriteLine($"scorer:     {result.Scorer} ({result.Model})");
+            return 0;
+        });
+        return cmd;
+    }
+}
+
+/// <summary><c>load</c>: gold into the warehouse (idempotent MERGE).</summary>
+internal static class LoadCommand
+{
+    public static Command Create()
+    {
+        var lake = CommonOptions.Lake();
+        var warehouse = CommonOptions.Warehouse();
+        var target = new Option<string?>("--target") { Description = "duckdb | snowflake (default from WAREHOUSE)." };
+        target.AcceptOnlyFromAmong("duckdb", "snowflake");
+        var cmd = new Command("load", "Load gold and the classified headlines into the warehouse (MERGE on keys; running twice changes nothing).")
+            { target, lake, warehouse };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var settings = CommonOptions.Settings(r, lake, warehouse);
+            if (r.GetValue(target) == "snowflake" || (r.GetValue(target) is null && settings.WarehouseDuckDbPath is null))
+                throw new NotSupportedException("The Snowflake loader is not available in this build; use --target duckdb.");
+            if (settings.WarehouseDuckDbPath is null) settings = settings with { Warehouse = Settings.DefaultWarehouse };
+            using var pipeline = new CryptoPipeline(settings);
+            var load = await pipeline.LoadWarehouseAsync(ct);
+            var t = new Table().AddColumns("table", "rows", "changed by this load");
+            foreach (var (table, rows) in load.Rows) t.AddRow(table, Summary.N(rows), Summary.N(load.Changed[table]));
+            AnsiConsole.Write(t);
+            return 0;
+        });
+        return cmd;
+    }
+}
+
+/// <summary><c>refresh</c>: recompute gold for the days touched since the last refresh, then load the warehouse.</summary>
+internal static class RefreshCommand
+{
+    public static Command Create()
+    {
+        var lake = CommonOptions.Lake();
+        var warehouse = CommonOptions.Warehouse();
+        var cmd = new Command("refresh", "Recompute gold for touched days (what the GoldRefresh timer does) and load the warehouse.") { lake, warehouse };
+        cmd.SetAction(async (r, ct) =>
+        {
+            using var pipeline = new CryptoPipeline(CommonOptions.Settings(r, lake, warehouse));
+            var gold = await pipeline.RefreshGoldAsync(ct);
+            AnsiConsole.MarkupLine(gold.RecomputedDays.Count == 0 ? "gold: up to date"
+                : $"gold: recomputed {gold.RecomputedDays.Count} day(s): " + string.Join(", ", gold.RowsWritten.Select(kv => $"{kv.Key} {kv.Value:N0} rows")));
+            if (pipeline.Settings.WarehouseDuckDbPath is not null)
+            {
+                var load = await pipeline.LoadWarehouseAsync(ct);
+                AnsiConsole.MarkupLine("warehouse: " + string.Join(", ", load.Changed.Select(kv => $"{kv.Key} {kv.Value:N0} changed")));
+            }
+            return 0;
+        });
+        return cmd;
+    }
+}
+
+/// <summary><c>verify</c>: checks every Delta table's log and files and reconciles the tiers; non-zero exit on any problem.</summary>
+internal static class VerifyCommand
+{
+    public static Command Create()
+    {
+        var lake = CommonOptions.Lake();
+        var cmd = new Command("verify", "Check every Delta table's log and files and the tier counts; exit 1 on any inconsistency.") { lake };
+        cmd.SetAction(async (r, ct) =>
+        {
+            using var lakehouse = Lakehouse.Open(CommonOptions.Settings(r, lake));
+            var report = await LakeVerifier.VerifyAsync(lakehouse, ct);
+            var t = new Table().AddColumns("check", "result", "detail");
+            foreach (var check in report.Checks)
+                t.AddRow(Markup.Escape(check.Name), check.Ok ? "[green]ok[/]" : "[red]FAIL[/]", Markup.Escape(check.Detail));
+            AnsiConsole.Write(t);
+            if (!report.Ok)
+            {
+                Console.Error.WriteLine($"verify: {report.Checks.Count(c => !c.Ok)} check(s) failed in {lakehouse.Store.Root}");
+                return 1;
+            }
+            AnsiConsole.MarkupLine($"[green]verify: all {report.Checks.Count} checks passed[/]");
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,64 @@
+namespace CryptoSentiment.Configuration;
+
+/// <summary>
+/// The settings contract (ARCHITECTURE §7): the same names are read by the Functions handler and the CLI
+/// (CLI flags override them). Values come from environment variables (or any lookup you pass in).
+/// </summary>
+public sealed record Settings
+{
+    public const string DefaultLake = "./.local/lake";
+    public const string DefaultWarehouse = "duckdb:./.local/warehouse.duckdb";
+
+    /// <summary><c>LAKE_URI</c>: a local folder, or a Blob container URL.</summary>
+    public string LakeUri { get; init; } = DefaultLake;
+    /// <summary><c>LAKE_AUTH</c>: managedidentity | sharedkey | azurecli | default (Blob lakes only).</summary>
+    public string? LakeAuth { get; init; }
+    /// <summary><c>LAKE_ACCOUNT_KEY</c>: emulator only, with <c>LAKE_AUTH=sharedkey</c>.</summary>
+    public string? LakeAccountKey { get; init; }
+    /// <summary><c>WAREHOUSE</c>: <c>duckdb:&lt;path&gt;</c> or <c>snowflake</c>.</summary>
+    public string Warehouse { get; init; } = DefaultWarehouse;
+    /// <summary><c>SENTIMENT_SCORER</c>: offline (default when no endpoint is set) or llm.</summary>
+    public string SentimentScorer { get; init; } = "offline";
+    public string? AzureOpenAiEndpoint { get; init; }
+    public string? AzureOpenAiDeployment { get; init; }
+    public string? AzureOpenAiApiKey { get; init; }
+    public string? OpenAiBaseUrl { get; init; }
+    /// <summary><c>SENTIMENT_BATCH_SIZE</c>: headlines per scorer call (default 25).</summary>
+    public int SentimentBatchSize { get; init; } = 25;
+    /// <summary><c>COINS_FILE</c>: optional JSON coin list replacing the built-in one.</summary>
+    public string? CoinsFile { get; init; }
+
+    /// <summary>The DuckDB warehouse file when <see cref="Warehouse"/> is <c>duckdb:&lt;path&gt;</c>, else null.</summary>
+    public string? WarehouseDuckDbPath =>
+        Warehouse.StartsWith("duckdb:", StringComparison.OrdinalIgnoreCase) ? Warehouse["duckdb:".Length..] : null;
+
+    public static Settings FromEnvironment() => From(Environment.GetEnvironmentVariable);
+
+    public static Settings From(Func<string, string?> get)
+    {
+        string? Get(string name) => get(name) is { Length: > 0 } v ? v.Trim() : null;
+        var endpoint = Get("AZURE_OPENAI_ENDPOINT");
+        var baseUrl = Get("OPENAI_BASE_URL");
+        return new Settings
+        {
+            LakeUri = Get("LAKE_URI") ?? DefaultLake,
+            LakeAuth = Get("LAKE_AUTH"),
+            LakeAccountKey = Get("LAKE_ACCOUNT_KEY"),
+            Warehouse = Get("WAREHOUSE") ?? DefaultWarehouse,
+            SentimentScorer = (Get("SENTIMENT_SCORER") ?? (endpoint ?? baseUrl) switch { null => "offline", _ => "llm" }).ToLowerInvariant(),
+            AzureOpenAiEndpoint = endpoint,
+            AzureOpenAiDeployment = Get("AZURE_OPENAI_DEPLOYMENT"),
+            AzureOpenAiApiKey = Get("AZURE_OPENAI_API_KEY"),
+            OpenAiBaseUrl = baseUrl,
+            SentimentBatchSize = int.TryParse(Get("SENTIMENT_BATCH_SIZE"), out var b) && b > 0 ? b : 25,
+            CoinsFile = Get("COINS_FILE"),
+        };
+    }
+
+    /// <summary>A copy with CLI overrides applied (null = keep).</summary>
+    public Settings With(string? lake = null, string? warehouseFile = null) => this with
+    {
+        LakeUri = lake ?? LakeUri,
+        Warehouse = warehouseFile is null ? Warehouse : "duckdb:" + warehouseFile,
+    };
+}

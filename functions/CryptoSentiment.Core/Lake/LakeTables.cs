@@ -1,0 +1,95 @@
+namespace CryptoSentiment.Lake;
+
+/// <summary>A column of a lake table: its DuckDB type and the Delta primitive type it maps to.</summary>
+public sealed record ColumnDef(string Name, string DuckDbType, bool Nullable = true)
+{
+    /// <summary>The Delta schema type (PROTOCOL "Primitive Types").</summary>
+    public string DeltaType => DuckDbType switch
+    {
+        "VARCHAR" => "string",
+        "BIGINT" => "long",
+        "INTEGER" => "integer",
+        "DOUBLE" => "double",
+        "BOOLEAN" => "boolean",
+        "DATE" => "date",
+        "TIMESTAMPTZ" => "timestamp",
+        _ => throw new NotSupportedException($"No Delta type for DuckDB type {DuckDbType}"),
+    };
+}
+
+/// <summary>A lake table: its path under the lake root, its columns and partition columns (§4).</summary>
+public sealed record TableDef(string Path, IReadOnlyList<ColumnDef> Columns, IReadOnlyList<string> PartitionColumns)
+{
+    /// <summary>The view name used by <c>query</c>: <c>bronze/news</c> → <c>bronze_news</c>.</summary>
+    public string ViewName => Path.Replace('/', '_');
+
+    /// <summary>The columns stored in the parquet files (partition columns live in the log and the path).</summary>
+    public IEnumerable<ColumnDef> DataColumns => Columns.Where(c => !PartitionColumns.Contains(c.Name));
+
+    /// <summary>A DuckDB column list for CREATE TABLE.</summary>
+    public string DuckDbColumnList(bool includePartitions = true) => string.Join(", ",
+        (includePartitions ? Columns : DataColumns).Select(c => $"\"{c.Name}\" {c.DuckDbType}"));
+}
+
+/// <summary>The contract tables of the lake (ARCHITECTURE §4).</summary>
+public static class LakeTables
+{
+    private static ColumnDef C(string name, string type, bool nullable = true) => new(name, type, nullable);
+
+    private static readonly ColumnDef[] BronzeColumns =
+    [
+        C("body", "VARCHAR", false), C("body_encoding", "VARCHAR", false), C("partition_id", "VARCHAR", false),
+        C("sequence_number", "BIGINT", false), C("enqueued_at", "TIMESTAMPTZ"), C("ingested_at", "TIMESTAMPTZ", false),
+        C("ingest_date", "DATE", false),
+    ];
+
+    public static readonly TableDef BronzeNews = new("bronze/news", BronzeColumns, ["ingest_date"]);
+    public static readonly TableDef BronzePrices = new("bronze/prices", BronzeColumns, ["ingest_date"]);
+
+    public static readonly TableDef SilverNewsSentiment = new("silver/news_sentiment",
+    [
+        C("article_id", "VARCHAR", false), C("coin", "VARCHAR", false), C("title", "VARCHAR", false), C("source", "VARCHAR"),
+        C("url", "VARCHAR"), C("canonical_url", "VARCHAR"), C("title_key", "VARCHAR"), C("published_at", "TIMESTAMPTZ", false), C("label", "VARCHAR", false),
+        C("polarity", "INTEGER", false), C("confidence", "DOUBLE", false), C("context_summary", "VARCHAR"),
+        C("scorer", "VARCHAR", false), C("model", "VARCHAR"), C("prompt_version", "VARCHAR"), C("tokens_in", "INTEGER"),
+        C("tokens_out", "INTEGER"), C("partition_id", "VARCHAR", false), C("sequence_number", "BIGINT", false),
+        C("ingested_at", "TIMESTAMPTZ", false),
+    ], []);
+
+    public static readonly TableDef SilverPrices = new("silver/prices",
+    [
+        C("coin", "VARCHAR", false), C("ts", "TIMESTAMPTZ", false), C("price_usd", "DOUBLE", false), C("volume_usd", "DOUBLE"),
+        C("source", "VARCHAR"), C("partition_id", "VARCHAR", false), C("sequence_number", "BIGINT", false),
+        C("ingested_at", "TIMESTAMPTZ", false),
+    ], []);
+
+    public static readonly TableDef SilverQuarantine = new("silver/quarantine",
+    [
+        C("source_table", "VARCHAR", false), C("partition_id", "VARCHAR", false), C("sequence_number", "BIGINT", false),
+        C("reason", "VARCHAR", false), C("body", "VARCHAR", false), C("body_encoding", "VARCHAR", false),
+        C("ingested_at", "TIMESTAMPTZ", false),
+    ], []);
+
+    public static readonly TableDef GoldCoinDaily = new("gold/coin_daily",
+    [
+        C("coin", "VARCHAR", false), C("day", "DATE", false), C("mentions", "BIGINT", false), C("positive", "BIGINT", false),
+        C("negative", "BIGINT", false), C("neutral", "BIGINT", false), C("pct_positive", "DOUBLE"), C("pct_negative", "DOUBLE"),
+        C("pct_neutral", "DOUBLE"), C("weighted_score", "DOUBLE"), C("avg_confidence", "DOUBLE"), C("close_usd", "DOUBLE"),
+        C("return_1d", "DOUBLE"), C("corr_7d", "DOUBLE"),
+    ], ["day"]);
+
+    public static readonly TableDef GoldCoinHourly = new("gold/coin_hourly",
+    [
+        C("coin", "VARCHAR", false), C("hour", "TIMESTAMPTZ", false), C("day", "DATE", false), C("mentions", "BIGINT", false),
+        C("score", "DOUBLE"), C("score_24h", "DOUBLE"), C("volatility_24h", "DOUBLE"), C("close_usd", "DOUBLE"),
+        C("return_1h", "DOUBLE"), C("return_24h", "DOUBLE"), C("divergence", "BOOLEAN"),
+    ], ["day"]);
+
+    public static readonly TableDef GoldTopCoinDaily = new("gold/top_coin_daily",
+    [
+        C("day", "DATE", false), C("coin", "VARCHAR", false), C("weighted_score", "DOUBLE"), C("mentions", "BIGINT", false),
+    ], ["day"]);
+
+    public static readonly IReadOnlyList<TableDef> All =
+        [BronzeNews, BronzePrices, SilverNewsSentiment, SilverPrices, SilverQuarantine, GoldCoinDaily, GoldCoinHourly, GoldTopCoinDaily];
+}

@@ -1,0 +1,50 @@
+using System.Text.Unicode;
+using CryptoSentiment.DuckDb;
+using CryptoSentiment.Events;
+using CryptoSentiment.Lake;
+
+namespace CryptoSentiment.Pipeline.Bronze;
+
+/// <summary>
+/// Bronze: every event exactly as received, append-only and replayable. Bodies that are not valid UTF-8
+/// are kept losslessly as base64 (<c>body_encoding = 'base64'</c>).
+/// </summary>
+public static class BronzeStep
+{
+    public static TableDef TableFor(EventStream stream) => stream == EventStream.News ? LakeTables.BronzeNews : LakeTables.BronzePrices;
+
+    /// <summary>Appends the batch's not-yet-committed events; returns how many were written.</summary>
+    public static async Task<int> AppendAsync(Lakehouse lake, EventBatch batch, DateTimeOffset now, CancellationToken ct)
+    {
+        var def = TableFor(batch.Stream);
+        var table = await lake.TableAsync(def, ct);
+        var appId = TxnIds.For(def, batch);
+        var pending = TxnIds.Pending(batch.Events, table.Snapshot.TxnVersion(appId));
+        if (pending.Count == 0) return 0;
+
+        var c = lake.Engine;
+        c.Execute($"CREATE OR REPLACE TEMP TABLE stage_bronze ({def.DuckDbColumnList()})");
+        var day = DateOnly.FromDateTime(now.UtcDateTime);
+        using (var a = c.CreateAppender("stage_bronze"))
+        {
+            foreach (var e in pending)
+            {
+                var body = e.Body.Span;
+                if (Utf8.IsValid(body)) a.AppendUtf8(body).Append("utf8");
+                else a.Append(Convert.ToBase64String(body)).Append("base64");
+                a.Append(e.PartitionId).Append(e.SequenceNumber).Append(e.EnqueuedAt).Append(now).Append(day);
+                a.EndRow();
+            }
+        }
+        var adds = await ParquetWriter.WriteAsync(c, "stage_bronze", def, lake.Store, ct);
+        var tx = table.BeginTransaction();
+        foreach (var add in adds) tx.Add(add);
+        tx.SetTxn(appId, pending[^1].SequenceNumber);
+        tx.CommitInfo("WRITE",
+            new Dictionary<string, string> { ["mode"] = "Append", ["partitionId"] = batch.PartitionId,
+                ["firstSequenceNumber"] = pending[0].SequenceNumber.ToString(), ["lastSequenceNumber"] = pending[^1].SequenceNumber.ToString() },
+            new Dictionary<string, long> { ["numOutputRows"] = pending.Count, ["numFiles"] = adds.Count });
+        var result = await tx.CommitAsync(ct);
+        return result.Committed ? pending.Count : 0;
+    }
+}

@@ -1,0 +1,82 @@
+using CryptoSentiment.Configuration;
+using CryptoSentiment.Events;
+using CryptoSentiment.Pipeline.Bronze;
+using CryptoSentiment.Pipeline.Enrich;
+using CryptoSentiment.Pipeline.Gold;
+using CryptoSentiment.Pipeline.Silver;
+using CryptoSentiment.Pipeline.Warehouse;
+using CryptoSentiment.Sentiment;
+
+namespace CryptoSentiment.Pipeline;
+
+/// <summary>
+/// The medallion in one place — ingest → bronze → silver (+quarantine, enrich) → gold → warehouse — used
+/// unchanged by the CLI and the Functions handler. Batches may arrive concurrently; they take turns.
+/// </summary>
+public sealed class CryptoPipeline : IDisposable
+{
+    private readonly SilverStep _silver;
+    private readonly GoldStep _gold;
+    private readonly TimeProvider _clock;
+
+    public Settings Settings { get; }
+    public Lakehouse Lake { get; }
+    public EventParser Parser { get; }
+    public Enricher Enricher { get; }
+
+    public CryptoPipeline(Settings settings, ISentimentScorer? scorer = null, TimeProvider? clock = null, int engineThreads = 1)
+    {
+        Settings = settings;
+        _clock = clock ?? TimeProvider.System;
+        Lake = Lakehouse.Open(settings, engineThreads);
+        Parser = new EventParser(settings.CoinsFile is null ? CoinCatalog.Default : CoinCatalog.Load(settings.CoinsFile));
+        Enricher = new Enricher(scorer ?? Scorers.Create(settings), settings.SentimentBatchSize);
+        _silver = new SilverStep(Lake, Parser, Enricher);
+        _gold = new GoldStep(Lake);
+    }
+
+    /// <summary>Lands one Event Hubs batch in bronze, then silver and quarantine. Safe to repeat (txn-idempotent).</summary>
+    public async Task<BatchOutcome> IngestAsync(EventBatch batch, CancellationToken ct = default)
+    {
+        await Lake.EngineLock.WaitAsync(ct);
+        try
+        {
+            var now = _clock.GetUtcNow();
+            var bronze = await BronzeStep.AppendAsync(Lake, batch, now, ct);
+            var silver = await _silver.ProcessAsync(batch, now, ct);
+            return silver with { Bronze = bronze };
+        }
+        finally { Lake.EngineLock.Release(); }
+    }
+
+    /// <summary>Recomputes the gold days touched since the last refresh.</summary>
+    public async Task<GoldOutcome> RefreshGoldAsync(CancellationToken ct = default)
+    {
+        await Lake.EngineLock.WaitAsync(ct);
+        try { return await _gold.RefreshAsync(ct); }
+        finally { Lake.EngineLock.Release(); }
+    }
+
+    /// <summary>Loads gold (and the classified headlines) into the embedded DuckDB warehouse.</summary>
+    public async Task<LoadOutcome> LoadWarehouseAsync(CancellationToken ct = default)
+    {
+        var file = Settings.WarehouseDuckDbPath
+            ?? throw new NotSupportedException($"WAREHOUSE '{Settings.Warehouse}': only duckdb:<path> is available in this build.");
+        await Lake.EngineLock.WaitAsync(ct);
+        try { return await DuckDbWarehouse.LoadAsync(Lake, file, ct); }
+        finally { Lake.EngineLock.Release(); }
+    }
+
+    public void Dispose() => Lake.Dispose();
+}
+
+/// <summary>Picks the sentiment scorer named by <c>SENTIMENT_SCORER</c>.</summary>
+public static class Scorers
+{
+    public static ISentimentScorer Create(Settings settings) => settings.SentimentScorer switch
+    {
+        "offline" => OfflineScorer.Default,
+        "llm" => throw new NotSupportedException("SENTIMENT_SCORER=llm: the LLM scorer is not available in this build; use offline."),
+        var other => throw new ArgumentException($"SENTIMENT_SCORER '{other}' is not one of: offline, llm"),
+    };
+}

@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using CryptoSentiment.Configuration;
+using CryptoSentiment.DuckDb;
+using CryptoSentiment.Lake;
+using CryptoSentiment.Lake.Delta;
+using CryptoSentiment.Lake.Stores;
+
+namespace CryptoSentiment.Pipeline;
+
+/// <summary>
+/// The lake as the pipeline sees it: one store, the contract tables (created on first use), and a
+/// DuckDB engine for staging, parquet and SQL. One instance per process; steps take turns on the engine.
+/// </summary>
+public sealed class Lakehouse : IDisposable
+{
+    private readonly ConcurrentDictionary<string, DeltaTable> _tables = new();
+    private readonly Lazy<DuckDbConnection> _engine;
+
+    public ILakeStore Store { get; }
+
+    /// <summary>Serialises use of <see cref="Engine"/> (a DuckDB connection is single-user).</summary>
+    public SemaphoreSlim EngineLock { get; } = new(1, 1);
+
+    public Lakehouse(ILakeStore store, int engineThreads = 1, string engineMemoryLimit = "768MB")
+    {
+        Store = store;
+        _engine = new Lazy<DuckDbConnection>(() => DuckDbConnection.Open(null, new Dictionary<string, string>
+        {
+            ["threads"] = engineThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["memory_limit"] = engineMemoryLimit,
+        }));
+    }
+
+    /// <summary>Opens the lake named by <see cref="Settings.LakeUri"/> (a local folder; Blob URLs come with the cloud lake).</summary>
+    public static Lakehouse Open(Settings settings, int engineThreads = 1)
+    {
+        var uri = settings.LakeUri;
+        if (uri.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || uri.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            throw new NotSupportedException($"LAKE_URI '{uri}': Blob lakes are not available in this build; use a local folder.");
+        return new Lakehouse(new LocalLakeStore(Path.GetFullPath(uri)), engineThreads);
+    }
+
+    /// <summary>The in-process DuckDB engine (in-memory, UTC). Hold <see cref="EngineLock"/> while using it.</summary>
+    public DuckDbConnection Engine => _engine.Value;
+
+    /// <summary>The table, created with its contract schema when absent, refreshed to its latest version.</summary>
+    public async Task<DeltaTable> TableAsync(TableDef def, CancellationToken ct = default)
+    {
+        if (!_tables.TryGetValue(def.Path, out var table))
+        {
+            table = await DeltaTable.OpenAsync(Store, def.Path, DuckDbCheckpointReader.Instance, ct);
+            if (!table.Exists)
+                await table.CreateIfAbsentAsync(
+                    new DeltaSchema(def.Columns.Select(c => new DeltaField(c.Name, c.DeltaType, c.Nullable)).ToList()),
+                    def.PartitionColumns, ct: ct);
+            table = _tables.GetOrAdd(def.Path, table);
+        }
+        await table.RefreshAsync(ct);
+        return table;
+    }
+
+    /// <summary>The latest snapshot of a table, or null when it has never been created (read-only use).</summary>
+    public async Task<Snapshot?> SnapshotIfExistsAsync(TableDef def, CancellationToken ct = default)
+    {
+        if (_tables.TryGetValue(def.Path, out var known)) return await known.RefreshAsync(ct);
+        var table = await DeltaTable.OpenAsync(Store, def.Path, DuckDbCheckpointReader.Instance, ct);
+        return table.Exists ? _tables.GetOrAdd(def.Path, table).Snapshot : null;
+    }
+
+    /// <summary>Creates the <c>&lt;tier&gt;_&lt;table&gt;</c> views on <paramref name="c"/> over the committed files of every table.</summary>
+    public async Task CreateViewsAsync(DuckDbConnection c, IEnumerable<TableDef>? tables = null, CancellationToken ct = default)
+    {
+        foreach (var def in tables ?? LakeTables.All)
+            await LakeViews.CreateAsync(c, Store, def, await SnapshotIfExistsAsync(def, ct), ct);
+    }
+
+    public void Dispose()
+    {
+        if (_engine.IsValueCreated) _engine.Value.Dispose();
+        EngineLock.Dispose();
+    }
+}

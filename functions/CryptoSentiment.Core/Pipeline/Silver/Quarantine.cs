@@ -1,0 +1,48 @@
+using System.Text.Unicode;
+using CryptoSentiment.DuckDb;
+using CryptoSentiment.Events;
+using CryptoSentiment.Lake;
+using CryptoSentiment.Lake.Delta;
+
+namespace CryptoSentiment.Pipeline.Silver;
+
+/// <summary>A rejected event and why.</summary>
+public readonly record struct Rejected(RawEvent Event, string Reason);
+
+/// <summary>Quarantine: rejected events with their reason code, committed once per (stream, partition, sequence range).</summary>
+public static class Quarantine
+{
+    public static async Task WriteAsync(Lakehouse lake, EventBatch batch, IReadOnlyList<Rejected> rejected, DateTimeOffset now, CancellationToken ct)
+    {
+        if (rejected.Count == 0) return;
+        var def = LakeTables.SilverQuarantine;
+        var table = await lake.TableAsync(def, ct);
+        var appId = TxnIds.For(def, batch);
+        var last = rejected[^1].Event.SequenceNumber;
+        if (table.Snapshot.TxnVersion(appId) is { } done && done >= last) return; // a retry: already quarantined
+
+        var c = lake.Engine;
+        c.Execute($"CREATE OR REPLACE TEMP TABLE stage_quarantine ({def.DuckDbColumnList()})");
+        var source = BronzeSource(batch.Stream);
+        using (var a = c.CreateAppender("stage_quarantine"))
+            foreach (var (e, reason) in rejected)
+            {
+                a.Append(source).Append(e.PartitionId).Append(e.SequenceNumber).Append(reason);
+                var body = e.Body.Span;
+                if (Utf8.IsValid(body)) a.AppendUtf8(body).Append("utf8");
+                else a.Append(Convert.ToBase64String(body)).Append("base64");
+                a.Append(now);
+                a.EndRow();
+            }
+        var adds = await ParquetWriter.WriteAsync(c, "stage_quarantine", def, lake.Store, ct);
+        var tx = table.BeginTransaction();
+        foreach (var add in adds) tx.Add(add);
+        tx.SetTxn(appId, last);
+        tx.CommitInfo("WRITE", new Dictionary<string, string> { ["mode"] = "Append", ["source"] = source },
+            new Dictionary<string, long> { ["numOutputRows"] = rejected.Count });
+        await tx.CommitAsync(ct);
+    }
+
+    public static string BronzeSource(EventStream stream) =>
+        stream == EventStream.News ? LakeTables.BronzeNews.Path : LakeTables.BronzePrices.Path;
+}
