@@ -169,3 +169,42 @@ public class RealTablesTests
         Assert.Throws<DeltaTableNotFoundException>(() => t.Snapshot);
     }
 }
+
+public class LogEdgeCaseTests
+{
+    [Fact]
+    public async Task Checkpoint_without_reader_and_without_old_commits_is_not_supported()
+    {
+        using var tmp = new TempDir();
+        var store = new LocalLakeStore(tmp.Path);
+        await store.PutAsync("t/_delta_log/00000000000000000002.checkpoint.parquet", new byte[] { 0x50, 0x41, 0x52, 0x31 });
+        await store.PutAsync("t/_delta_log/_last_checkpoint", "{\"version\":2,\"size\":3}"u8.ToArray());
+        await store.PutAsync("t/_delta_log/00000000000000000003.json", DeltaAction.SerializeCommit([new TxnAction { AppId = "a", Version = 1 }]));
+        var listing = await DeltaLog.ListAsync(store, "t");
+        Assert.Equal([3L], listing.Commits);
+        Assert.Equal(2, listing.LatestCompleteCheckpoint(3));
+        await Assert.ThrowsAsync<NotSupportedException>(() => Snapshot.LoadAsync(store, "t"));
+    }
+
+    [Fact]
+    public async Task Gap_in_commits_is_reported_and_multi_part_checkpoints_need_all_parts()
+    {
+        using var tmp = new TempDir();
+        var store = new LocalLakeStore(tmp.Path);
+        await store.PutAsync("t/_delta_log/00000000000000000000.json",
+            DeltaAction.SerializeCommit([new ProtocolAction(), new MetadataAction { Id = "x", SchemaString = DeltaSchema.Of(("a", "long", true)).ToJson() }]));
+        await store.PutAsync("t/_delta_log/00000000000000000002.json", DeltaAction.SerializeCommit([new TxnAction { AppId = "a", Version = 1 }]));
+        await Assert.ThrowsAsync<InvalidDataException>(() => Snapshot.LoadAsync(store, "t"));
+        Assert.Equal(0, (await Snapshot.LoadAsync(store, "t", 0)).Version);
+
+        await store.PutAsync("t/_delta_log/00000000000000000005.checkpoint.0000000001.0000000002.parquet", new byte[] { 1 });
+        var listing = await DeltaLog.ListAsync(store, "t");
+        Assert.Null(listing.CompleteCheckpoint(5));
+        await store.PutAsync("t/_delta_log/00000000000000000005.checkpoint.0000000002.0000000002.parquet", new byte[] { 1 });
+        listing = await DeltaLog.ListAsync(store, "t");
+        Assert.Equal(
+            ["t/_delta_log/00000000000000000005.checkpoint.0000000001.0000000002.parquet", "t/_delta_log/00000000000000000005.checkpoint.0000000002.0000000002.parquet"],
+            listing.CompleteCheckpoint(5));
+        Assert.Equal(listing.CompleteCheckpoint(5), DeltaPaths.CheckpointPaths("t", 5, 2));
+    }
+}
