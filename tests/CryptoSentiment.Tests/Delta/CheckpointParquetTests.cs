@@ -1,8 +1,4 @@
-// TODO(duckdb integration): NOT compiled (".cs.todo"). Rename to CheckpointParquetTests.cs once
-// CryptoSentiment.Lake.Delta.DuckDbCheckpointReader : ICheckpointReader exists (DuckDB C-API wrapper).
-// Suggested implementation: SELECT to_json(c) FROM read_parquet(path) c  → DeltaAction.FromJson(row)
-// (checkpoint columns txn/add/remove/metaData/protocol are structs, null when unused; add.partitionValues is a MAP —
-// check that to_json renders it as an object; ignore stats_parsed / partitionValues_parsed).
+using CryptoSentiment.Lake;
 using CryptoSentiment.Lake.Delta;
 using CryptoSentiment.Lake.Stores;
 
