@@ -108,15 +108,18 @@ internal static class BenchCommand
 
     private static async Task<Dictionary<string, double>> Child(string phase, int events, int silverRows, CancellationToken ct)
     {
+        // taskset pins every thread of the child (runtime, GC, DuckDB) to CPU 0; Process.ProcessorAffinity would pin only one thread on Linux.
         var self = Environment.ProcessPath!;
-        var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("taskset") { RedirectStandardOutput = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("0");
+        psi.ArgumentList.Add(self);
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
         foreach (var a in new[] { "bench", "--phase", phase, "--events", events.ToString(CultureInfo.InvariantCulture), "--silver-rows", silverRows.ToString(CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_GCHeapAffinitizeMask"] = "1";
         psi.Environment["DOTNET_GCHeapHardLimit"] = "0x40000000"; // 1 GiB for the managed heap, as on a Flex instance
         using var p = Process.Start(psi)!;
-        if (OperatingSystem.IsLinux()) p.ProcessorAffinity = 1; // one core
         var output = await p.StandardOutput.ReadToEndAsync(ct);
         await p.WaitForExitAsync(ct);
         if (p.ExitCode != 0) throw new InvalidOperationException($"bench phase {phase} failed (exit {p.ExitCode})");

@@ -15,7 +15,7 @@ internal static class BenchData
         c.Execute($"""
             CREATE OR REPLACE TEMP TABLE stage_bench AS
             SELECT 'a' || (i // 2)::VARCHAR AS article_id, {Coins}[(hash(i) % 15)::INTEGER + 1] AS coin,
-                   'synthetic headline ' || i::VARCHAR AS title, 'bench' AS source, NULL::VARCHAR AS url, NULL::VARCHAR AS canonical_url,
+                   'synthetic headline ' || i::VARCHAR AS title, 'bench' AS source, NULL::VARCHAR AS url, NULL::VARCHAR AS canonical_url, NULL::VARCHAR AS title_key,
                    TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_seconds(i * 7) AS published_at,
                    ['Negative','Neutral','Positive'][(hash(i * 3) % 3)::INTEGER + 1] AS label, 0 AS polarity,
                    ((hash(i * 7) % 1000)::DOUBLE / 1000.0) AS confidence, NULL::VARCHAR AS context_summary, 'offline' AS scorer,

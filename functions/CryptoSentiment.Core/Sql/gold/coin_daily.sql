@@ -40,11 +40,15 @@ price_hour AS (
     SELECT coin, hour_no, arg_max(price_usd, ts) AS close_usd
     FROM prices GROUP BY coin, hour_no
 ),
+return_hour AS (  -- return_1h = ln(close_h / close_{h-1 h}); the previous bucket is joined on a plain key column
+    SELECT c.coin, c.hour_no, ln(c.close_usd / p.close_usd) AS return_1h
+    FROM price_hour c
+    JOIN (SELECT coin, hour_no + 1 AS hour_no, close_usd FROM price_hour) p ON p.coin = c.coin AND p.hour_no = c.hour_no
+),
 pairs AS (  -- buckets where both the score and return_1h exist
-    SELECT n.coin, n.hour_no, n.score AS x, ln(c.close_usd / p.close_usd) AS y
+    SELECT n.coin, n.hour_no, n.score AS x, r.return_1h AS y
     FROM news_hour n
-    JOIN price_hour c ON c.coin = n.coin AND c.hour_no = n.hour_no
-    JOIN price_hour p ON p.coin = n.coin AND p.hour_no = n.hour_no - 1
+    JOIN return_hour r ON r.coin = n.coin AND r.hour_no = n.hour_no
     WHERE n.score IS NOT NULL
 ),
 pairs_by_day AS (  -- a bucket of day e belongs to the 7-day windows ending on e, e+1, …, e+6
