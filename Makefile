@@ -1,28 +1,37 @@
-# CryptoSentiment — the two commands: `make demo` and `make test`.
+# CryptoSentiment — the two commands: `make demo` (see it work) and `make test` (prove it works).
+# A fresh machine needs only the .NET SDK, node/npm and apt: everything else is installed here, idempotently.
 SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
-CLI_DLL := functions/CryptoSentiment.Cli/bin/$(CONFIG)/net10.0/crypto-sentiment.dll
+CLI := $(DOTNET) functions/CryptoSentiment.Cli/bin/$(CONFIG)/net10.0/crypto-sentiment.dll
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-.PHONY: build demo test bench clean setup
+.PHONY: setup build demo test bench clean
 
+## setup: DuckDB's C library (npm pack of @duckdb/node-bindings-linux-x64, SHA-256 checked) into .local/native
 setup:
-	bash functions/CryptoSentiment.Core/native/fetch-libduckdb.sh .local/native
+	@bash functions/CryptoSentiment.Core/native/fetch-libduckdb.sh .local/native
 
 build: setup
 	$(DOTNET) build CryptoSentiment.sln -c $(CONFIG) -nologo -v q
 
+## demo: seeded sample stream → bronze → silver → gold → warehouse on the embedded default, then a summary
 demo: build
-	$(DOTNET) $(CLI_DLL) demo
+	$(CLI) demo
 
+## test: the whole suite; ends with a plain "N passed, N failed, N skipped" line
 test: build
-	$(DOTNET) test CryptoSentiment.sln -c $(CONFIG) --no-build -nologo -v q --logger "console;verbosity=normal"
+	@mkdir -p .local
+	@set -o pipefail; $(DOTNET) test CryptoSentiment.sln -c $(CONFIG) --no-build -nologo -v q \
+		--logger "console;verbosity=normal" 2>&1 | tee .local/test.log; status=$$?; \
+	awk '/^ *Passed: *[0-9]/ { p += $$2 } /^ *Failed: *[0-9]/ { f += $$2 } /^ *Skipped: *[0-9]/ { s += $$2 } \
+	     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' .local/test.log; exit $$status
 
+## bench: ingest events/s vs DuckDB read_json→parquet, gold recompute for 1M silver rows, peak memory
 bench: build
-	$(DOTNET) $(CLI_DLL) bench
+	$(CLI) bench
 
 clean:
 	rm -rf .local dist functions/*/bin functions/*/obj tests/*/bin tests/*/obj

@@ -1,5 +1,9 @@
 using System.CommandLine;
 using CryptoSentiment.Cli.Commands;
+using Spectre.Console;
+
+// Piped or captured output (CI, `make demo | tee`) gets full-width tables instead of an 80-column default.
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 140;
 
 var root = new RootCommand("CryptoSentiment — crypto news sentiment through a bronze/silver/gold Delta lake, offline or on Azure.")
 {
