@@ -18,48 +18,77 @@ public static class ParquetWriter
     {
         var stats = ComputeStats(c, stagedTable, def);
         if (stats.Count == 0) return [];
+        var columns = string.Join(", ", def.DataColumns.Select(col => $"\"{col.Name}\""));
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        if (stats.Count == 1)
+        {
+            // One partition value (every ingest batch): write the file straight to its place in the table.
+            var (partition, fileStats) = stats[0];
+            return [await WriteOneAsync(c, $"SELECT {columns} FROM {stagedTable}", def, store, partition, fileStats, now, ct)];
+        }
+
+        // Several partition values (gold days): one COPY fans out into Hive-style folders, then each file moves into the table.
         var tmp = Directory.CreateTempSubdirectory("cs-parquet-");
         try
         {
-            var columns = string.Join(", ", def.Columns.Select(col => $"\"{col.Name}\""));
-            var partitionBy = def.PartitionColumns.Count == 0 ? ""
-                : ", PARTITION_BY (" + string.Join(", ", def.PartitionColumns.Select(p => $"\"{p}\"")) + "), WRITE_PARTITION_COLUMNS false";
-            var target = def.PartitionColumns.Count == 0 ? Path.Combine(tmp.FullName, "data.parquet") : tmp.FullName;
-            c.Execute($"COPY (SELECT {columns} FROM {stagedTable}) TO {DuckDbConnection.QuoteLiteral(target)} " +
-                      $"(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880{partitionBy})");
-
+            var partitionBy = string.Join(", ", def.PartitionColumns.Select(p => $"\"{p}\""));
+            c.Execute($"COPY (SELECT {columns}, {partitionBy} FROM {stagedTable}) TO {DuckDbConnection.QuoteLiteral(tmp.FullName)} " +
+                      $"(FORMAT parquet, COMPRESSION snappy, PARTITION_BY ({partitionBy}), WRITE_PARTITION_COLUMNS false)");
             var adds = new List<AddAction>(stats.Count);
-            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             foreach (var (partition, fileStats) in stats)
             {
-                var dir = def.PartitionColumns.Count == 0 ? tmp.FullName
-                    : Path.Combine([tmp.FullName, .. def.PartitionColumns.Select(p => $"{p}={partition[p]}")]);
-                var written = def.PartitionColumns.Count == 0 ? [target] : Directory.GetFiles(dir, "*.parquet");
+                var dir = Path.Combine([tmp.FullName, .. def.PartitionColumns.Select(p => $"{p}={partition[p]}")]);
+                var written = Directory.GetFiles(dir, "*.parquet");
                 foreach (var file in written)
-                {
-                    var loc = DeltaPaths.NewDataFile(partition);
-                    var storePath = DeltaPaths.Join(def.Path, loc.RelativePath);
-                    if (store.LocalPath(storePath) is { } local)
-                    {
-                        Directory.CreateDirectory(Path.GetDirectoryName(local)!);
-                        File.Move(file, local);
-                    }
-                    else await store.PutFileAsync(storePath, file, ct);
-                    adds.Add(new AddAction
-                    {
-                        Path = loc.ActionPath,
-                        PartitionValues = new Dictionary<string, string?>(partition),
-                        Size = new FileInfo(store.LocalPath(storePath) ?? file).Length,
-                        ModificationTime = now,
-                        DataChange = true,
-                        Stats = written.Length == 1 ? fileStats.ToJson() : null,
-                    });
-                }
+                    adds.Add(await PlaceAsync(file, def, store, partition, written.Length == 1 ? fileStats : null, now, ct));
             }
             return adds;
         }
         finally { tmp.Delete(recursive: true); }
     }
+
+    private static async Task<AddAction> WriteOneAsync(DuckDbConnection c, string select, TableDef def, ILakeStore store,
+        Dictionary<string, string?> partition, FileStats stats, long now, CancellationToken ct)
+    {
+        var loc = DeltaPaths.NewDataFile(partition);
+        var storePath = DeltaPaths.Join(def.Path, loc.RelativePath);
+        var local = store.LocalPath(storePath);
+        var target = local ?? Path.Combine(Path.GetTempPath(), $"cs-{Guid.NewGuid():N}.parquet");
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            c.Execute($"COPY ({select}) TO {DuckDbConnection.QuoteLiteral(target)} (FORMAT parquet, COMPRESSION snappy)");
+            var size = new FileInfo(target).Length;
+            if (local is null) await store.PutFileAsync(storePath, target, ct);
+            return Add(loc, partition, size, stats, now);
+        }
+        finally { if (local is null) File.Delete(target); }
+    }
+
+    private static async Task<AddAction> PlaceAsync(string file, TableDef def, ILakeStore store, Dictionary<string, string?> partition,
+        FileStats? stats, long now, CancellationToken ct)
+    {
+        var loc = DeltaPaths.NewDataFile(partition);
+        var storePath = DeltaPaths.Join(def.Path, loc.RelativePath);
+        var size = new FileInfo(file).Length;
+        if (store.LocalPath(storePath) is { } local)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(local)!);
+            File.Move(file, local);
+        }
+        else await store.PutFileAsync(storePath, file, ct);
+        return Add(loc, partition, size, stats, now);
+    }
+
+    private static AddAction Add(DataFileLocation loc, Dictionary<string, string?> partition, long size, FileStats? stats, long now) => new()
+    {
+        Path = loc.ActionPath,
+        PartitionValues = new Dictionary<string, string?>(partition),
+        Size = size,
+        ModificationTime = now,
+        DataChange = true,
+        Stats = stats?.ToJson(),
+    };
 
     /// <summary>Per partition: numRecords, min/max of non-text columns, null counts (Delta file statistics).</summary>
     private static List<(Dictionary<string, string?> Partition, FileStats Stats)> ComputeStats(DuckDbConnection c, string staged, TableDef def)
