@@ -29,7 +29,7 @@ internal static class DemoCommand
             if (n < 1) throw new ArgumentException("--events must be at least 1");
             var start = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-DefaultDays), TimeSpan.Zero);
             var stream = new SampleStreamGenerator(s, start).Generate(n, DefaultDays * 24);
-            var prefix = $"demo-s{s}-";
+            var prefix = $"demo-{start:yyyyMMdd}-s{s}-"; // the stream is a function of (start day, seed): its own partition ids
             AnsiConsole.MarkupLine($"[bold]CryptoSentiment demo[/]: {n:N0} news and {stream.Prices.Count:N0} price events (seed {s}), " +
                                    $"{stream.Start:yyyy-MM-dd} … {stream.End:yyyy-MM-dd}, scorer {settings.SentimentScorer}");
             using var pipeline = new CryptoPipeline(settings);

@@ -3,7 +3,7 @@ using System.Text;
 namespace CryptoSentiment.Replay;
 
 /// <summary>Streaming RFC 4180-style CSV records with a chosen delimiter: quoted fields may hold the delimiter, <c>""</c> and line breaks.</summary>
-internal static class CsvTokenizer
+public static class CsvTokenizer
 {
     public static IEnumerable<string[]> Records(TextReader reader, char delimiter)
     {

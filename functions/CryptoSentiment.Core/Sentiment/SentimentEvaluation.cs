@@ -1,3 +1,4 @@
+using CryptoSentiment.Replay;
 using System.Text;
 
 namespace CryptoSentiment.Sentiment;
@@ -60,7 +61,7 @@ public static class LabeledCsv
     {
         var result = new List<LabeledHeadline>();
         int textCol = -1, labelCol = -1;
-        foreach (var row in ParseRows(reader))
+        foreach (var row in CsvTokenizer.Records(reader, ',').Select(r => r.ToList()))
         {
             if (textCol < 0)
             {
@@ -83,46 +84,4 @@ public static class LabeledCsv
         "neutral" or "2" => SentimentLabel.Neutral,
         _ => throw new InvalidDataException($"Unknown sentiment label '{value}'."),
     };
-
-    /// <summary>Parses CSV rows (comma separated).</summary>
-    public static IEnumerable<List<string>> ParseRows(TextReader reader, char separator = ',')
-    {
-        var row = new List<string>();
-        var field = new StringBuilder();
-        var inQuotes = false;
-        var any = false;
-        int ch;
-        while ((ch = reader.Read()) >= 0)
-        {
-            var c = (char)ch;
-            any = true;
-            if (inQuotes)
-            {
-                if (c == '"')
-                {
-                    if (reader.Peek() == '"') { reader.Read(); field.Append('"'); }
-                    else inQuotes = false;
-                }
-                else field.Append(c);
-                continue;
-            }
-            if (c == '"') inQuotes = true;
-            else if (c == separator) { row.Add(field.ToString()); field.Clear(); }
-            else if (c == '\r') { /* handled with \n */ }
-            else if (c == '\n')
-            {
-                row.Add(field.ToString());
-                field.Clear();
-                yield return row;
-                row = [];
-                any = false;
-            }
-            else field.Append(c);
-        }
-        if (any)
-        {
-            row.Add(field.ToString());
-            yield return row;
-        }
-    }
 }
