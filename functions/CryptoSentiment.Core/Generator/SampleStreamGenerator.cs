@@ -121,6 +121,7 @@ public sealed class SampleStreamGenerator(int seed, DateTimeOffset start)
         var idless = new List<Article>();          // valid originals without id, for near duplicates
         var rejected = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var ids = new HashSet<string>(StringComparer.Ordinal);
+        var titleKeys = new HashSet<string>(StringComparer.Ordinal);
         int valid = 0, n = 0, faultIndex = 0, exactMade = 0, nearMade = 0;
         bool tooLargeDone = false;
         for (int k = 0; k < total; k++)
@@ -152,6 +153,10 @@ public sealed class SampleStreamGenerator(int seed, DateTimeOffset start)
                     break;
                 default:
                     var art = NewArticle(rng, ++n, t);
+                    // The pipeline treats the same headline from the same source on the same UTC day as one story:
+                    // originals are distinct stories, so a template collision picks again (or is marked as an update).
+                    for (var attempt = 0; !titleKeys.Add(TitleKey(art)); attempt++)
+                        art = attempt < 20 ? NewArticle(rng, ++n, t) : art with { Title = $"{art.Title} (update {n})" };
                     var bytes = art.ToJson();
                     bodies.Add(bytes);
                     sent.Add(bytes);
@@ -180,6 +185,9 @@ public sealed class SampleStreamGenerator(int seed, DateTimeOffset start)
             if (Summary is not null) w.WriteString("summary", Summary);
         });
     }
+
+    private static string TitleKey(Article a) =>
+        $"{a.PublishedAt.UtcDateTime:yyyyMMdd}|{a.PublishedAt.UtcDateTime.AddSeconds(1):yyyyMMdd}|{a.Source}|{EventParser.NormaliseTitle(a.Title)}";
 
     private Article NewArticle(Random rng, int n, DateTimeOffset t)
     {

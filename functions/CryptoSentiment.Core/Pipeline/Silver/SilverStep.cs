@@ -1,3 +1,4 @@
+using System.Globalization;
 using CryptoSentiment.DuckDb;
 using CryptoSentiment.Events;
 using CryptoSentiment.Lake;
@@ -9,15 +10,16 @@ namespace CryptoSentiment.Pipeline.Silver;
 
 /// <summary>
 /// Silver: parse and validate every event, quarantine the bad ones with their reason, skip duplicates
-/// (news: same article id, canonical URL, or source + normalised headline; prices: same coin and timestamp), enrich news with sentiment,
-/// and commit. Each silver commit records its tally (events, accepted, quarantined, duplicates) in
-/// commitInfo.operationMetrics so <c>verify</c> can reconcile every bronze event.
+/// (news: same article id, canonical URL, or source + normalised headline on the same UTC day; prices: same coin and timestamp),
+/// enrich news with sentiment, and commit. Each silver commit records its tally (events, accepted,
+/// quarantined, duplicates) in commitInfo.operationMetrics so <c>verify</c> can reconcile every bronze event.
 /// </summary>
 public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enricher)
 {
     /// <summary>The name of the silver commit metric counting skipped duplicates.</summary>
     public const string DuplicatesMetric = "numDuplicates";
     public const string MarketCoin = "MARKET";
+    private const string Staged = "stage_silver";
 
     private readonly DedupeIndex _articles = new("unnest([article_id, 'url:' || canonical_url, 'title:' || title_key])");
     private readonly DedupeIndex _prices = new("coin || '@' || epoch_us(ts)::VARCHAR");
@@ -36,68 +38,18 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
 
         var index = batch.Stream == EventStream.News ? _articles : _prices;
         await index.CatchUpAsync(lake.Engine, lake.Store, table.Snapshot, ct);
-
-        var rejected = new List<Rejected>();
-        var reasons = new Dictionary<string, int>();
-        var accepted = 0;
-        var duplicates = 0;
-        var newKeys = new List<string>();
-        var c = lake.Engine;
-        c.Execute($"CREATE OR REPLACE TEMP TABLE stage_silver ({def.DuckDbColumnList()})");
-        SentimentUsage usage = new();
-        int rows;
-        using (var a = c.CreateAppender("stage_silver"))
-        {
-            if (batch.Stream == EventStream.News)
-            {
-                var articles = new List<(NewsArticle Article, RawEvent Event, string TitleKey)>();
-                foreach (var e in pending)
-                {
-                    var r = parser.ParseNews(e.Body.Span, now);
-                    if (!r.IsValid) { Reject(e, r.Reason!); continue; }
-                    var article = r.Value!;
-                    // Duplicates: the same article id, the same canonical URL, or the same headline from the same source.
-                    var titleKey = EventParser.DeriveArticleId(null, article.Source, article.Title);
-                    var urlKey = article.CanonicalUrl is null ? null : "url:" + article.CanonicalUrl;
-                    if (index.Contains(article.ArticleId) || index.Contains("title:" + titleKey) || (urlKey is not null && index.Contains(urlKey)))
-                    {
-                        duplicates++;
-                        continue;
-                    }
-                    foreach (var key in new[] { article.ArticleId, "title:" + titleKey, urlKey })
-                        if (key is not null && index.Add(key)) newKeys.Add(key);
-                    articles.Add((article, e, titleKey));
-                }
-                accepted = articles.Count;
-                var requests = articles.Select(x => new SentimentRequest(x.Article.ArticleId, x.Article.Title)).ToList();
-                var (results, used) = await enricher.ScoreAsync(requests, ct);
-                usage = used;
-                rows = AppendNews(a, articles, results, now);
-            }
-            else
-            {
-                rows = 0;
-                foreach (var e in pending)
-                {
-                    var r = parser.ParsePrice(e.Body.Span, now);
-                    if (!r.IsValid) { Reject(e, r.Reason!); continue; }
-                    var tick = r.Value!;
-                    var key = tick.Coin + "@" + DuckDbValues.ToMicros(tick.Ts).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    if (!index.Add(key)) { duplicates++; continue; }
-                    newKeys.Add(key);
-                    a.Append(tick.Coin).Append(tick.Ts).Append(tick.PriceUsd).Append(tick.VolumeUsd).Append(tick.Source)
-                     .Append(e.PartitionId).Append(e.SequenceNumber).Append(now);
-                    a.EndRow();
-                    rows++;
-                }
-                accepted = rows;
-            }
-        }
-
+        var tally = new Tally(index);
         try
         {
-            await Quarantine.WriteAsync(lake, batch, rejected, now, ct);
-            var adds = await ParquetWriter.WriteAsync(c, "stage_silver", def, lake.Store, ct);
+            var c = lake.Engine;
+            c.Execute($"CREATE OR REPLACE TEMP TABLE {Staged} ({def.DuckDbColumnList()})");
+            using (var appender = c.CreateAppender(Staged))
+            {
+                if (batch.Stream == EventStream.News) await StageNewsAsync(appender, pending, now, tally, ct);
+                else StagePrices(appender, pending, now, tally);
+            }
+            await Quarantine.WriteAsync(lake, batch, tally.Rejected, now, ct);
+            var adds = await ParquetWriter.WriteAsync(c, Staged, def, lake.Store, ct);
             var tx = table.BeginTransaction();
             foreach (var add in adds) tx.Add(add);
             tx.SetTxn(appId, pending[^1].SequenceNumber);
@@ -105,42 +57,45 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
                 new Dictionary<string, string> { ["mode"] = "Append", ["partitionId"] = batch.PartitionId },
                 new Dictionary<string, long>
                 {
-                    ["numBronzeEvents"] = pending.Count, ["numAccepted"] = accepted, ["numQuarantined"] = rejected.Count,
-                    [DuplicatesMetric] = duplicates, ["numOutputRows"] = rows,
+                    ["numBronzeEvents"] = pending.Count, ["numAccepted"] = tally.Accepted, ["numQuarantined"] = tally.Rejected.Count,
+                    [DuplicatesMetric] = tally.Duplicates, ["numOutputRows"] = tally.Rows,
                 });
-            var result = await tx.CommitAsync(ct);
-            if (!result.Committed) { Forget(); return outcome; }
+            if (!(await tx.CommitAsync(ct)).Committed)
+            {
+                tally.ReleaseClaims(); // another writer committed this batch first
+                return outcome;
+            }
             index.MarkLoaded(adds.Select(add => DeltaPaths.Join(def.Path, DeltaPaths.DecodeActionPath(add.Path))));
         }
         catch
         {
-            Forget();
+            tally.ReleaseClaims(); // nothing of ours was committed: the keys we claimed must not turn a retry into duplicates
             throw;
         }
 
         return outcome with
         {
-            SilverConsidered = pending.Count, Accepted = accepted, SilverRows = rows, Quarantined = rejected.Count,
-            Duplicates = duplicates, Reasons = reasons, Sentiment = usage,
+            SilverConsidered = pending.Count, Accepted = tally.Accepted, SilverRows = tally.Rows, Quarantined = tally.Rejected.Count,
+            Duplicates = tally.Duplicates, Reasons = tally.Reasons, Sentiment = tally.Usage,
         };
-
-        void Reject(RawEvent e, string reason)
-        {
-            rejected.Add(new Rejected(e, reason));
-            reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
-        }
-
-        void Forget()
-        {
-            // Nothing was committed by us: the keys we claimed must not block a retry.
-            foreach (var k in newKeys) index.Remove(k);
-        }
     }
 
-    private static int AppendNews(DuckDbAppender a, List<(NewsArticle Article, RawEvent Event, string TitleKey)> articles,
-        IReadOnlyDictionary<string, SentimentResult> results, DateTimeOffset now)
+    private async Task StageNewsAsync(DuckDbAppender a, IReadOnlyList<RawEvent> events, DateTimeOffset now, Tally tally, CancellationToken ct)
     {
-        var rows = 0;
+        var articles = new List<(NewsArticle Article, RawEvent Event, string TitleKey)>();
+        foreach (var e in events)
+        {
+            var r = parser.ParseNews(e.Body.Span, now);
+            if (!r.IsValid) { tally.Reject(e, r.Reason!); continue; }
+            var article = r.Value!;
+            var titleKey = TitleKey(article);
+            if (!tally.Claim(article.ArticleId, "title:" + titleKey, article.CanonicalUrl is null ? null : "url:" + article.CanonicalUrl))
+                continue;
+            articles.Add((article, e, titleKey));
+        }
+        var requests = articles.Select(x => new SentimentRequest(x.Article.ArticleId, x.Article.Title)).ToList();
+        var (results, usage) = await enricher.ScoreAsync(requests, ct);
+        tally.Usage = usage;
         foreach (var (article, e, titleKey) in articles)
         {
             var s = results[article.ArticleId];
@@ -152,9 +107,65 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
                  .Append(s.Confidence).Append(s.ContextSummary).Append(s.Scorer).Append(s.Model).Append(s.PromptVersion)
                  .Append(s.TokensIn).Append(s.TokensOut).Append(e.PartitionId).Append(e.SequenceNumber).Append(now);
                 a.EndRow();
-                rows++;
+                tally.Rows++;
             }
         }
-        return rows;
+    }
+
+    /// <summary>
+    /// The same headline from the same source on the same UTC day is the same story (re-published under another URL);
+    /// a template headline repeated on other days is not.
+    /// </summary>
+    private static string TitleKey(NewsArticle a) =>
+        a.PublishedAt.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + ":" + EventParser.DeriveArticleId(null, a.Source, a.Title);
+
+    private void StagePrices(DuckDbAppender a, IReadOnlyList<RawEvent> events, DateTimeOffset now, Tally tally)
+    {
+        foreach (var e in events)
+        {
+            var r = parser.ParsePrice(e.Body.Span, now);
+            if (!r.IsValid) { tally.Reject(e, r.Reason!); continue; }
+            var tick = r.Value!;
+            if (!tally.Claim(tick.Coin + "@" + DuckDbValues.ToMicros(tick.Ts).ToString(CultureInfo.InvariantCulture))) continue;
+            a.Append(tick.Coin).Append(tick.Ts).Append(tick.PriceUsd).Append(tick.VolumeUsd).Append(tick.Source)
+             .Append(e.PartitionId).Append(e.SequenceNumber).Append(now);
+            a.EndRow();
+            tally.Rows++;
+        }
+    }
+
+    /// <summary>One batch's bookkeeping: rejections by reason, accepted and duplicate counts, and the dedupe keys it claimed.</summary>
+    private sealed class Tally(DedupeIndex index)
+    {
+        private readonly List<string> _claimed = [];
+        public List<Rejected> Rejected { get; } = [];
+        public Dictionary<string, int> Reasons { get; } = [];
+        public int Accepted { get; private set; }
+        public int Duplicates { get; private set; }
+        public int Rows { get; set; }
+        public SentimentUsage Usage { get; set; } = new();
+
+        public void Reject(RawEvent e, string reason)
+        {
+            Rejected.Add(new Rejected(e, reason));
+            Reasons[reason] = Reasons.GetValueOrDefault(reason) + 1;
+        }
+
+        /// <summary>Claims the keys of a new item; false (and counted as a duplicate) when any key is already known.</summary>
+        public bool Claim(params string?[] keys)
+        {
+            foreach (var k in keys)
+                if (k is not null && index.Contains(k)) { Duplicates++; return false; }
+            foreach (var k in keys)
+                if (k is not null && index.Add(k)) _claimed.Add(k);
+            Accepted++;
+            return true;
+        }
+
+        public void ReleaseClaims()
+        {
+            foreach (var k in _claimed) index.Remove(k);
+            _claimed.Clear();
+        }
     }
 }
