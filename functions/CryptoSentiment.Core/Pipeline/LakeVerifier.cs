@@ -41,6 +41,12 @@ public static class LakeVerifier
             checks.Add(new("lake", false, $"no Delta tables under {lake.Store.Root}"));
             return new VerifyReport(checks);
         }
+        if (checks.Any(ch => !ch.Ok))
+        {
+            // The views read every live file of every log: with a log or file broken they cannot be built.
+            checks.Add(new("tiers", false, "reconcile, lineage and key checks not run: fix the table problems above first"));
+            return new VerifyReport(checks);
+        }
         await lake.CreateViewsAsync(c, LakeTables.All, ct);
         checks.Add(await ReconcileAsync(lake, c, "news", LakeTables.BronzeNews, LakeTables.SilverNewsSentiment,
             "SELECT count(DISTINCT article_id) FROM silver_news_sentiment", ct));

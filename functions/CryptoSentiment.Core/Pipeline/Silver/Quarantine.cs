@@ -18,8 +18,11 @@ public static class Quarantine
         var def = LakeTables.SilverQuarantine;
         var table = await lake.TableAsync(def, ct);
         var appId = TxnIds.For(def, batch);
+        // A redelivery (possibly with other batch boundaries) after a crash between this commit and silver's:
+        // events up to the recorded sequence number are quarantined already.
+        if (table.Snapshot.TxnVersion(appId) is { } done) rejected = rejected.Where(r => r.Event.SequenceNumber > done).ToList();
+        if (rejected.Count == 0) return;
         var last = rejected[^1].Event.SequenceNumber;
-        if (table.Snapshot.TxnVersion(appId) is { } done && done >= last) return; // a retry: already quarantined
 
         var c = lake.Engine;
         c.Execute($"CREATE OR REPLACE TEMP TABLE stage_quarantine ({def.DuckDbColumnList()})");

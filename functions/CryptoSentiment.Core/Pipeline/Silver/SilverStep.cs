@@ -27,7 +27,27 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
     public static TableDef TableFor(EventStream stream) =>
         stream == EventStream.News ? LakeTables.SilverNewsSentiment : LakeTables.SilverPrices;
 
+    /// <summary>Attempts before giving up when other writers keep committing to the same silver table.</summary>
+    public const int MaxAttempts = 20;
+
+    /// <summary>
+    /// Processes the batch's events not yet in silver. Dedupe is checked against the silver snapshot the attempt read;
+    /// when another writer (another instance, another partition) commits to the table meanwhile, its rows may hold the
+    /// same keys, so the attempt is redone on top of that commit instead of committing a possible duplicate.
+    /// </summary>
     public async Task<BatchOutcome> ProcessAsync(EventBatch batch, DateTimeOffset now, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return await ProcessOnceAsync(batch, now, ct); }
+            catch (DeltaConflictException e) when (e.Kind == ConflictKind.ConcurrentAppend && attempt < MaxAttempts)
+            {
+                await Task.Delay(Random.Shared.Next(0, 1 + Math.Min(50, attempt * 5)), ct);
+            }
+        }
+    }
+
+    private async Task<BatchOutcome> ProcessOnceAsync(EventBatch batch, DateTimeOffset now, CancellationToken ct)
     {
         var def = TableFor(batch.Stream);
         var table = await lake.TableAsync(def, ct);
@@ -53,6 +73,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
             var tx = table.BeginTransaction();
             foreach (var add in adds) tx.Add(add);
             tx.SetTxn(appId, pending[^1].SequenceNumber);
+            tx.FailOnConcurrentAdd(_ => true); // concurrent rows were not in our dedupe index: redo (see ProcessAsync)
             tx.CommitInfo("WRITE",
                 new Dictionary<string, string> { ["mode"] = "Append", ["partitionId"] = batch.PartitionId },
                 new Dictionary<string, long>
