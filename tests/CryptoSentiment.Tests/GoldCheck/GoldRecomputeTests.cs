@@ -111,9 +111,9 @@ public sealed class GoldRecomputeTests(ITestOutputHelper output) : IDisposable
         // B: the news of day 10 arrives late, after gold was built for days 1–18
         await feeder.RunAsync(pipeline, rng, newsByDay.Where(x => x.Day == lateNewsDay).Select(x => x.Body), [], refreshEvery: 0);
         var outB = await pipeline.RefreshGoldAsync();
+        await IndependentGold.VerifyAsync(settings, "demo B: after late news of day 10");
         Assert.Equal([lateNewsDay], outB.TouchedDays);
         foreach (var k in Enumerable.Range(0, 8)) Assert.Contains(lateNewsDay.AddDays(k), outB.RecomputedDays);
-        await IndependentGold.VerifyAsync(settings, "demo B: after late news of day 10");
         var dailyB = await IndependentGold.SnapshotAsync(settings, LakeTables.GoldCoinDaily, ["coin", "day"]);
         var hourlyB = await IndependentGold.SnapshotAsync(settings, LakeTables.GoldCoinHourly, ["coin", "hour"]);
         var changedDailyB = ChangedDays(dailyA, dailyB);
@@ -129,9 +129,9 @@ public sealed class GoldRecomputeTests(ITestOutputHelper output) : IDisposable
         // C: the prices of day 5 arrive late
         await feeder.RunAsync(pipeline, rng, [], pricesByDay.Where(x => x.Day == latePriceDay).Select(x => x.Body), refreshEvery: 0);
         var outC = await pipeline.RefreshGoldAsync();
+        await IndependentGold.VerifyAsync(settings, "demo C: after late prices of day 5");
         Assert.Equal([latePriceDay], outC.TouchedDays);
         foreach (var k in Enumerable.Range(0, 8)) Assert.Contains(latePriceDay.AddDays(k), outC.RecomputedDays);
-        await IndependentGold.VerifyAsync(settings, "demo C: after late prices of day 5");
         var dailyC = await IndependentGold.SnapshotAsync(settings, LakeTables.GoldCoinDaily, ["coin", "day"]);
         var hourlyC = await IndependentGold.SnapshotAsync(settings, LakeTables.GoldCoinHourly, ["coin", "hour"]);
         var changedDailyC = ChangedDays(dailyB, dailyC);

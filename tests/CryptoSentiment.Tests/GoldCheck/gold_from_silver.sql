@@ -168,7 +168,9 @@ LEFT JOIN chk_close_day c0 ON c0.coin = dd.coin AND c0.d = dd.d
 LEFT JOIN chk_close_day c1 ON c1.coin = dd.coin AND c1.d = dd.d - 1
 LEFT JOIN chk_corr cr ON cr.coin = dd.coin AND cr.d = dd.d;
 
--- top coin: an eligible row that no other eligible row of the day beats (score, then mentions, then name)
+-- top coin: an eligible row that no other eligible row of the day beats (score, then mentions, then name).
+-- Scores within 1e-12 count as a tie, so two mathematically equal scores that were summed in a different
+-- order (last-bit differences) are still resolved by mentions and name, as §5 says.
 CREATE OR REPLACE TEMP TABLE chk_top_coin_daily AS
 WITH eligible AS (
     SELECT day, coin, weighted_score, mentions
@@ -180,7 +182,7 @@ FROM eligible a
 WHERE NOT EXISTS (
     SELECT 1 FROM eligible b
     WHERE b.day = a.day
-      AND (b.weighted_score > a.weighted_score
-           OR (b.weighted_score = a.weighted_score AND b.mentions > a.mentions)
-           OR (b.weighted_score = a.weighted_score AND b.mentions = a.mentions AND b.coin < a.coin))
+      AND (b.weighted_score > a.weighted_score + 1e-12
+           OR (abs(b.weighted_score - a.weighted_score) <= 1e-12 AND b.mentions > a.mentions)
+           OR (abs(b.weighted_score - a.weighted_score) <= 1e-12 AND b.mentions = a.mentions AND b.coin < a.coin))
 );
