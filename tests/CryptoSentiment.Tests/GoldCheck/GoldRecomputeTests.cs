@@ -65,7 +65,7 @@ public sealed class GoldRecomputeTests(ITestOutputHelper output) : IDisposable
             }
             await pipeline.RefreshGoldAsync();
             refreshes++;
-            Assert.Same(Pipeline.Gold.GoldOutcome.Nothing, await pipeline.RefreshGoldAsync());   // nothing left dirty
+            Assert.Same(global::CryptoSentiment.Pipeline.Gold.GoldOutcome.Nothing, await pipeline.RefreshGoldAsync());   // nothing left dirty
         }
         var ingestTime = sw.Elapsed;
 
