@@ -48,7 +48,7 @@ public sealed class Lakehouse : IDisposable
     {
         if (!_tables.TryGetValue(def.Path, out var table))
         {
-            table = await DeltaTable.OpenAsync(Store, def.Path, DuckDbCheckpointReader.Instance, ct);
+            table = await OpenTableAsync(def, ct);
             if (!table.Exists)
                 await table.CreateIfAbsentAsync(
                     new DeltaSchema(def.Columns.Select(c => new DeltaField(c.Name, c.DeltaType, c.Nullable)).ToList()),
@@ -63,9 +63,13 @@ public sealed class Lakehouse : IDisposable
     public async Task<Snapshot?> SnapshotIfExistsAsync(TableDef def, CancellationToken ct = default)
     {
         if (_tables.TryGetValue(def.Path, out var known)) return await known.RefreshAsync(ct);
-        var table = await DeltaTable.OpenAsync(Store, def.Path, DuckDbCheckpointReader.Instance, ct);
+        var table = await OpenTableAsync(def, ct);
         return table.Exists ? _tables.GetOrAdd(def.Path, table).Snapshot : null;
     }
+
+    /// <summary>Opens a table that reads checkpoints and writes one every <see cref="Checkpoints.DefaultInterval"/> commits.</summary>
+    private Task<DeltaTable> OpenTableAsync(TableDef def, CancellationToken ct) =>
+        DeltaTable.OpenAsync(Store, def.Path, DuckDbCheckpointReader.Instance, DuckDbCheckpointWriter.Instance, Checkpoints.DefaultInterval, ct);
 
     /// <summary>Creates the <c>&lt;tier&gt;_&lt;table&gt;</c> views on <paramref name="c"/> over the committed files of every table.</summary>
     public async Task CreateViewsAsync(DuckDbConnection c, IEnumerable<TableDef>? tables = null, CancellationToken ct = default)

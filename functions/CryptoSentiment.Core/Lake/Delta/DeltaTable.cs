@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CryptoSentiment.Lake.Stores;
 
 namespace CryptoSentiment.Lake.Delta;
@@ -5,22 +6,38 @@ namespace CryptoSentiment.Lake.Delta;
 /// <summary>
 /// A Delta table in an <see cref="ILakeStore"/> at <see cref="TablePath"/> ("" = the store root). Holds the latest
 /// snapshot this instance knows; safe to share between threads (each transaction is single-threaded).
+/// With an <see cref="ICheckpointWriter"/>, every commit whose version is a positive multiple of
+/// <see cref="CheckpointInterval"/> is followed by a checkpoint of the new snapshot (best effort: a failure is recorded in
+/// <see cref="LastCheckpointError"/> and traced, never thrown — the commit already succeeded).
 /// </summary>
 public sealed class DeltaTable
 {
     private readonly object _gate = new();
     private Snapshot? _snapshot;
 
-    private DeltaTable(ILakeStore store, string tablePath, ICheckpointReader? checkpointReader)
+    private Exception? _lastCheckpointError;
+
+    private DeltaTable(ILakeStore store, string tablePath, ICheckpointReader? checkpointReader, ICheckpointWriter? checkpointWriter, int checkpointInterval)
     {
         Store = store;
         TablePath = tablePath;
         CheckpointReader = checkpointReader;
+        CheckpointWriter = checkpointWriter;
+        CheckpointInterval = checkpointInterval;
     }
 
     public ILakeStore Store { get; }
     public string TablePath { get; }
     public ICheckpointReader? CheckpointReader { get; }
+
+    /// <summary>Writes checkpoints after commits (null: never).</summary>
+    public ICheckpointWriter? CheckpointWriter { get; }
+
+    /// <summary>A checkpoint follows each commit whose version is a positive multiple of this.</summary>
+    public int CheckpointInterval { get; }
+
+    /// <summary>The error of the most recent failed checkpoint attempt by this instance; reset by a successful one.</summary>
+    public Exception? LastCheckpointError => Volatile.Read(ref _lastCheckpointError);
 
     /// <summary>True once the table has a version 0.</summary>
     public bool Exists => Volatile.Read(ref _snapshot) is not null;
@@ -30,11 +47,20 @@ public sealed class DeltaTable
         ?? throw new DeltaTableNotFoundException($"Delta table '{TablePath}' does not exist in {Store.Root}.");
 
     /// <summary>Opens the table and loads its latest snapshot when it exists (see <see cref="Exists"/>).</summary>
-    public static async Task<DeltaTable> OpenAsync(ILakeStore store, string tablePath, ICheckpointReader? checkpointReader = null, CancellationToken ct = default)
+    public static Task<DeltaTable> OpenAsync(ILakeStore store, string tablePath, ICheckpointReader? checkpointReader = null, CancellationToken ct = default) =>
+        OpenAsync(store, tablePath, checkpointReader, null, Checkpoints.DefaultInterval, ct);
+
+    /// <summary>
+    /// Opens the table (see <see cref="OpenAsync(ILakeStore, string, ICheckpointReader?, CancellationToken)"/>); commits made through
+    /// it are followed by a checkpoint written with <paramref name="checkpointWriter"/> every <paramref name="checkpointInterval"/> versions.
+    /// </summary>
+    public static async Task<DeltaTable> OpenAsync(ILakeStore store, string tablePath, ICheckpointReader? checkpointReader,
+        ICheckpointWriter? checkpointWriter, int checkpointInterval = Checkpoints.DefaultInterval, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentOutOfRangeException.ThrowIfLessThan(checkpointInterval, 1);
         if (tablePath.Length > 0) LakePath.Validate(tablePath);
-        var table = new DeltaTable(store, tablePath, checkpointReader);
+        var table = new DeltaTable(store, tablePath, checkpointReader, checkpointWriter, checkpointInterval);
         await table.RefreshAsync(ct).ConfigureAwait(false);
         return table;
     }
@@ -107,6 +133,25 @@ public sealed class DeltaTable
 
     /// <summary>Starts a transaction on the current <see cref="Snapshot"/>.</summary>
     public Transaction BeginTransaction() => new(this, Snapshot);
+
+    /// <summary>
+    /// Called by <see cref="Transaction"/> after it committed <paramref name="committed"/>: writes a checkpoint when due.
+    /// Never throws (cancellation included): the commit is durable whatever happens here.
+    /// </summary>
+    internal async Task AfterCommitAsync(Snapshot committed, CancellationToken ct)
+    {
+        if (CheckpointWriter is not { } writer || committed.Version <= 0 || committed.Version % CheckpointInterval != 0) return;
+        try
+        {
+            await writer.WriteAsync(Store, TablePath, committed, ct).ConfigureAwait(false);
+            Volatile.Write(ref _lastCheckpointError, null);
+        }
+        catch (Exception e)
+        {
+            Volatile.Write(ref _lastCheckpointError, e);
+            Trace.TraceWarning($"Delta table '{TablePath}': checkpoint of version {committed.Version} failed (the commit stands): {e.Message}");
+        }
+    }
 
     /// <summary>Adopts <paramref name="snapshot"/> when it is newer than the current one.</summary>
     internal void Observe(Snapshot snapshot)

@@ -9,16 +9,20 @@ public sealed record CommitEntry(long Version, IReadOnlyList<DeltaAction> Action
 /// <summary>
 /// Immutable state of a Delta table at one version: protocol, metadata, live data files (keyed by decoded
 /// table-relative path; a <c>remove</c> cancels an <c>add</c>, a later <c>add</c> of the same path replaces it)
-/// and the latest <c>txn</c> version per appId.
+/// the latest <c>txn</c> per appId, and the <c>remove</c> tombstones seen since the state was loaded (a checkpoint only
+/// carries unexpired ones; a later <c>add</c> of the same path cancels a tombstone).
 /// </summary>
 public sealed class Snapshot
 {
     private readonly ImmutableDictionary<string, AddAction> _files;
-    private readonly ImmutableDictionary<string, long> _txns;
+    private readonly ImmutableDictionary<string, TxnAction> _txns;
+    private readonly ImmutableDictionary<string, RemoveAction> _tombstones;
+    private IReadOnlyDictionary<string, long>? _txnVersions;
     private DeltaSchema? _schema;
 
     private Snapshot(ILakeStore store, string tablePath, ICheckpointReader? checkpointReader, long version,
-        ProtocolAction protocol, MetadataAction metadata, ImmutableDictionary<string, AddAction> files, ImmutableDictionary<string, long> txns)
+        ProtocolAction protocol, MetadataAction metadata, ImmutableDictionary<string, AddAction> files,
+        ImmutableDictionary<string, TxnAction> txns, ImmutableDictionary<string, RemoveAction> tombstones)
     {
         Store = store;
         TablePath = tablePath;
@@ -28,6 +32,7 @@ public sealed class Snapshot
         Metadata = metadata;
         _files = files;
         _txns = txns;
+        _tombstones = tombstones;
     }
 
     public ILakeStore Store { get; }
@@ -43,10 +48,19 @@ public sealed class Snapshot
     public IReadOnlyDictionary<string, AddAction> Files => _files;
 
     /// <summary>Latest txn version per appId.</summary>
-    public IReadOnlyDictionary<string, long> Txns => _txns;
+    public IReadOnlyDictionary<string, long> Txns => _txnVersions ??= _txns.ToImmutableDictionary(kv => kv.Key, kv => kv.Value.Version, StringComparer.Ordinal);
+
+    /// <summary>Latest <c>txn</c> action per appId (version and lastUpdated), e.g. for a checkpoint.</summary>
+    public IReadOnlyDictionary<string, TxnAction> TxnActions => _txns;
+
+    /// <summary>
+    /// <c>remove</c> tombstones keyed by decoded table-relative path: files removed by the commits replayed into this
+    /// snapshot plus those carried by the checkpoint it started from. Not filtered by retention (see <see cref="Checkpoints"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, RemoveAction> Tombstones => _tombstones;
 
     /// <summary>Latest committed txn version of <paramref name="appId"/>, or null when it never committed.</summary>
-    public long? TxnVersion(string appId) => _txns.TryGetValue(appId, out var v) ? v : null;
+    public long? TxnVersion(string appId) => _txns.TryGetValue(appId, out var v) ? v.Version : null;
 
     /// <summary>Store path (relative to the store root) of a data file.</summary>
     public string StorePath(AddAction add) => DeltaPaths.Join(TablePath, DeltaPaths.DecodeActionPath(add.Path));
@@ -173,20 +187,23 @@ public sealed class Snapshot
     private sealed class Builder
     {
         private readonly ImmutableDictionary<string, AddAction>.Builder _files;
-        private readonly ImmutableDictionary<string, long>.Builder _txns;
+        private readonly ImmutableDictionary<string, TxnAction>.Builder _txns;
+        private readonly ImmutableDictionary<string, RemoveAction>.Builder _tombstones;
         private ProtocolAction? _protocol;
         private MetadataAction? _metadata;
 
         public Builder()
         {
             _files = ImmutableDictionary.CreateBuilder<string, AddAction>(StringComparer.Ordinal);
-            _txns = ImmutableDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
+            _txns = ImmutableDictionary.CreateBuilder<string, TxnAction>(StringComparer.Ordinal);
+            _tombstones = ImmutableDictionary.CreateBuilder<string, RemoveAction>(StringComparer.Ordinal);
         }
 
         public Builder(Snapshot s)
         {
             _files = s._files.ToBuilder();
             _txns = s._txns.ToBuilder();
+            _tombstones = s._tombstones.ToBuilder();
             _protocol = s.Protocol;
             _metadata = s.Metadata;
         }
@@ -195,17 +212,27 @@ public sealed class Snapshot
         {
             if (a.Protocol is { } p) _protocol = p;
             if (a.MetaData is { } m) _metadata = m;
-            if (a.Add is { } add) _files[DeltaPaths.DecodeActionPath(add.Path)] = add;
-            // In a checkpoint, removes are tombstones only; the adds are already reconciled.
-            if (a.Remove is { } rm && !fromCheckpoint) _files.Remove(DeltaPaths.DecodeActionPath(rm.Path));
-            if (a.Txn is { } t) _txns[t.AppId] = t.Version;
+            if (a.Add is { } add)
+            {
+                var path = DeltaPaths.DecodeActionPath(add.Path);
+                _files[path] = add;
+                _tombstones.Remove(path);
+            }
+            if (a.Remove is { } rm)
+            {
+                var path = DeltaPaths.DecodeActionPath(rm.Path);
+                // In a checkpoint, removes are tombstones only; the adds are already reconciled.
+                if (!fromCheckpoint) _files.Remove(path);
+                _tombstones[path] = rm;
+            }
+            if (a.Txn is { } t) _txns[t.AppId] = t;
         }
 
         public Snapshot Build(ILakeStore store, string tablePath, ICheckpointReader? reader, long version)
         {
             if (_protocol is null) throw new InvalidDataException($"Delta table '{tablePath}' has no protocol action at version {version}.");
             if (_metadata is null) throw new InvalidDataException($"Delta table '{tablePath}' has no metaData action at version {version}.");
-            var s = new Snapshot(store, tablePath, reader, version, _protocol, _metadata, _files.ToImmutable(), _txns.ToImmutable());
+            var s = new Snapshot(store, tablePath, reader, version, _protocol, _metadata, _files.ToImmutable(), _txns.ToImmutable(), _tombstones.ToImmutable());
             s.EnsureReadable();
             return s;
         }

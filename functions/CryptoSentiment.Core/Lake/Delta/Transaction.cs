@@ -161,7 +161,9 @@ public sealed class Transaction
             var actions = BuildActions();
             if (await store.PutIfAbsentAsync(DeltaPaths.CommitPath(_table.TablePath, version), DeltaAction.SerializeCommit(actions), ct).ConfigureAwait(false))
             {
-                _table.Observe(snapshot.Apply(version, actions));
+                var committed = snapshot.Apply(version, actions);
+                _table.Observe(committed);
+                await _table.AfterCommitAsync(committed, ct).ConfigureAwait(false);
                 return new CommitResult(CommitOutcome.Committed, version, attempt);
             }
 
