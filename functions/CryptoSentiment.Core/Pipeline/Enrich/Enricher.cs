@@ -82,7 +82,8 @@ public sealed class Enricher(ISentimentScorer scorer, int batchSize = 25, Sentim
             }
             throw;
         }
-        if (fresh.Count > 0) await Cache!.AddAsync(fresh, ct);
+        // Not cancellable: the tokens are spent, and a redelivered batch must find these answers.
+        if (fresh.Count > 0) await Cache!.AddAsync(fresh, CancellationToken.None);
 
         var byScorer = new Dictionary<string, int>();
         long tokensIn = 0, tokensOut = 0;
