@@ -28,6 +28,20 @@ public sealed record Settings
     /// <summary><c>COINS_FILE</c>: optional JSON coin list replacing the built-in one.</summary>
     public string? CoinsFile { get; init; }
 
+    /// <summary><c>SNOWFLAKE_*</c>: the Snowflake warehouse loader (SQL API v2, key-pair JWT) when <c>WAREHOUSE=snowflake</c>.</summary>
+    public string? SnowflakeAccount { get; init; }
+    public string? SnowflakeUser { get; init; }
+    public string? SnowflakeRole { get; init; }
+    public string? SnowflakeWarehouse { get; init; }
+    public string? SnowflakeDatabase { get; init; }
+    public string? SnowflakeSchema { get; init; }
+    /// <summary><c>SNOWFLAKE_PRIVATE_KEY</c>: PEM (a Key Vault reference in Azure); printed as [redacted].</summary>
+    public SecretText? SnowflakePrivateKey { get; init; }
+    /// <summary><c>SNOWFLAKE_URL</c>: optional override of <c>https://&lt;account&gt;.snowflakecomputing.com</c>.</summary>
+    public string? SnowflakeUrl { get; init; }
+    /// <summary><c>SNOWFLAKE_BATCH_ROWS</c>: rows per staging INSERT request (default 1000).</summary>
+    public int SnowflakeBatchRows { get; init; } = 1000;
+
     /// <summary>The DuckDB warehouse file when <see cref="Warehouse"/> is <c>duckdb:&lt;path&gt;</c>, else null.</summary>
     public string? WarehouseDuckDbPath =>
         Warehouse.StartsWith("duckdb:", StringComparison.OrdinalIgnoreCase) ? Warehouse["duckdb:".Length..] : null;
@@ -52,6 +66,15 @@ public sealed record Settings
             OpenAiBaseUrl = baseUrl,
             SentimentBatchSize = int.TryParse(Get("SENTIMENT_BATCH_SIZE"), out var b) && b > 0 ? b : 25,
             CoinsFile = Get("COINS_FILE"),
+            SnowflakeAccount = Get("SNOWFLAKE_ACCOUNT"),
+            SnowflakeUser = Get("SNOWFLAKE_USER"),
+            SnowflakeRole = Get("SNOWFLAKE_ROLE"),
+            SnowflakeWarehouse = Get("SNOWFLAKE_WAREHOUSE"),
+            SnowflakeDatabase = Get("SNOWFLAKE_DATABASE"),
+            SnowflakeSchema = Get("SNOWFLAKE_SCHEMA"),
+            SnowflakePrivateKey = Get("SNOWFLAKE_PRIVATE_KEY") is { } pem ? new SecretText(pem) : null,
+            SnowflakeUrl = Get("SNOWFLAKE_URL"),
+            SnowflakeBatchRows = int.TryParse(Get("SNOWFLAKE_BATCH_ROWS"), out var sb) && sb > 0 ? sb : 1000,
         };
     }
 
