@@ -1,5 +1,5 @@
--- COIN_DAILY ← {source}, keyed by (coin, day): insert new keys, update changed rows, leave equal rows alone.
--- Portable: this exact text runs on DuckDB (embedded warehouse) and Snowflake. {source} is the lake's
+-- COIN_DAILY ← the source relation, keyed by (coin, day): insert new keys, update changed rows, leave equal rows alone.
+-- Portable: this exact text runs on DuckDB (embedded warehouse) and Snowflake. The source relation is the lake's
 -- source_coin_daily.sql (DuckDB) or the load's rows in COIN_DAILY_STAGE (Snowflake).
 MERGE INTO COIN_DAILY AS t
 USING {source} AS s

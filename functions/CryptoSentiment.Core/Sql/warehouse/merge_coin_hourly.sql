@@ -1,4 +1,4 @@
--- COIN_HOURLY ← {source}, keyed by (coin, hour). Portable (DuckDB and Snowflake), see merge_coin_daily.sql.
+-- COIN_HOURLY ← the source relation, keyed by (coin, hour). Portable (DuckDB and Snowflake), see merge_coin_daily.sql.
 MERGE INTO COIN_HOURLY AS t
 USING {source} AS s
 ON t.coin = s.coin AND t.hour = s.hour

@@ -1,4 +1,4 @@
--- HEADLINES ← {source} (the classified headlines), keyed by (article_id, coin). Portable (DuckDB and Snowflake).
+-- HEADLINES ← the source relation (the classified headlines), keyed by (article_id, coin). Portable (DuckDB and Snowflake).
 MERGE INTO HEADLINES AS t
 USING {source} AS s
 ON t.article_id = s.article_id AND t.coin = s.coin

@@ -1,4 +1,4 @@
--- TOP_COIN_DAILY ← {source}, keyed by day. Portable (DuckDB and Snowflake), see merge_coin_daily.sql.
+-- TOP_COIN_DAILY ← the source relation, keyed by day. Portable (DuckDB and Snowflake), see merge_coin_daily.sql.
 MERGE INTO TOP_COIN_DAILY AS t
 USING {source} AS s
 ON t.day = s.day
