@@ -4,9 +4,9 @@ using Xunit.Abstractions;
 
 namespace CryptoSentiment.Tests.Sentiment;
 
-public class OfflineScorerTests(ITestOutputHelper output)
+public class LexiconScorerTests(ITestOutputHelper output)
 {
-    private static readonly OfflineScorer Scorer = OfflineScorer.Default;
+    private static readonly LexiconScorer Scorer = LexiconScorer.Default;
 
     [Theory]
     [InlineData("SEC sues exchange over unregistered securities", SentimentLabel.Negative)]
@@ -128,7 +128,7 @@ public class OfflineScorerTests(ITestOutputHelper output)
         var texts = new[] { "SEC sues exchange", "Bitcoin hits new all-time high", "Will ether flip bitcoin?", "Miners sell as price dips" };
         var batch = texts.Select((t, i) => new SentimentRequest(i.ToString(), t)).ToList();
         var a = await Scorer.ScoreAsync(batch);
-        var b = await new OfflineScorer().ScoreAsync(batch);
+        var b = await new LexiconScorer().ScoreAsync(batch);
         Assert.Equal(a, b, (x, y) => x.Label == y.Label && x.Confidence.Equals(y.Confidence) && x.Id == y.Id && x.ContextSummary == y.ContextSummary);
     }
 
@@ -142,17 +142,17 @@ public class OfflineScorerTests(ITestOutputHelper output)
     [Theory]
     [InlineData("  Bitcoin soars  ", "Bitcoin soars")]
     [InlineData("Line one\r\nline   two", "Line one line two")]
-    public void SummaryIsTrimmedSingleLine(string text, string expected) => Assert.Equal(expected, OfflineScorer.Summarize(text));
+    public void SummaryIsTrimmedSingleLine(string text, string expected) => Assert.Equal(expected, LexiconScorer.Summarize(text));
 
     [Fact]
     public void SummaryCutsAtWordBoundary()
     {
         var words = string.Join(" ", Enumerable.Range(0, 60).Select(i => $"word{i}"));
-        var summary = OfflineScorer.Summarize(words);
+        var summary = LexiconScorer.Summarize(words);
         Assert.True(summary.Length <= 120, summary);
         Assert.True(summary.Length >= 100, summary);
         Assert.StartsWith(summary + " ", words);
-        Assert.Equal(new string('x', 120), OfflineScorer.Summarize(new string('x', 300)));
+        Assert.Equal(new string('x', 120), LexiconScorer.Summarize(new string('x', 300)));
     }
 
     [Fact]
