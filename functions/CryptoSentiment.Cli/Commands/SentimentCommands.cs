@@ -55,7 +55,7 @@ internal static class EvalCommand
             var scorer = ScorerOptions.Create(Settings.FromEnvironment(), r.GetValue(model));
             var (metrics, _) = await SentimentEvaluator.EvaluateAsync(scorer, rows, cancellationToken: ct);
             var modelName = scorer switch { OfflineScorer o => o.Model, LexiconScorer l => l.Model, _ => scorer.Name };
-            AnsiConsole.MarkupLine($"scorer: [bold]{Markup.Escape(scorer.Name)}[/] ({Markup.Escape(modelName)}) on {Markup.Escape(Path.GetFileName(path))}");
+            Console.WriteLine($"scorer: {scorer.Name} ({modelName}) on {Path.GetFileName(path)}, {rows.Count} rows");
 
             var matrix = new Table().Title("confusion matrix (rows: gold, columns: predicted)").AddColumn("gold \\ predicted");
             foreach (var l in SentimentMetrics.Labels) matrix.AddColumn(new TableColumn(Name(l)).RightAligned());

@@ -70,11 +70,13 @@ public sealed class HeadlineFeaturizer
         ("hedge", ["could", "may", "might", "possibly", "potentially", "likely", "reportedly", "rumor", "rumors", "rumour", "predicts", "prediction", "expects", "if", "whether", "why", "how", "what", "analyst", "analysts", "says", "opinion"]),
     ];
 
-    private readonly Dictionary<ulong, int> _cues = [];
+    // token hash → kind: bit 0 coin word, bit 1 negator, bits 8.. cue group + 1 (0 = none); one lookup per token
+    private readonly HashTable64 _tokenKinds;
+    private const int CoinKind = 1, NegatorKind = 2, CueShift = 8;
     private readonly ulong[] _cueHash;
     private readonly ulong[] _cueNotHash;
-    private readonly HashSet<ulong> _coinWords = [];
-    private readonly HashSet<ulong> _negators = [];
+    private static readonly ulong NotPrefixHash = Hash(NegationPrefix);
+    private static readonly ulong CoinHash = Hash(CoinToken);
     private readonly LexiconScorer _lexicon;
 
     /// <summary>The featuriser with the built-in word lists over the embedded v1 lexicon.</summary>
@@ -83,16 +85,22 @@ public sealed class HeadlineFeaturizer
     public HeadlineFeaturizer(LexiconScorer lexicon, IEnumerable<string>? coinWords = null)
     {
         _lexicon = lexicon ?? throw new ArgumentNullException(nameof(lexicon));
-        foreach (var w in coinWords ?? DefaultCoinWords) _coinWords.Add(Hash(w.ToLowerInvariant()));
-        foreach (var w in DefaultNegators) _negators.Add(Hash(w));
+        var kinds = new Dictionary<ulong, int>();
+        foreach (var w in coinWords ?? DefaultCoinWords) kinds[Hash(w.ToLowerInvariant())] = CoinKind;
+        foreach (var w in DefaultNegators) kinds[Hash(w)] = kinds.GetValueOrDefault(Hash(w)) | NegatorKind;
         _cueHash = new ulong[CueGroups.Length];
         _cueNotHash = new ulong[CueGroups.Length];
         for (var g = 0; g < CueGroups.Length; g++)
         {
             _cueHash[g] = Hash(CuePrefix + CueGroups[g].Group);
             _cueNotHash[g] = Hash(CuePrefix + CueGroups[g].Group + CueNegatedSuffix);
-            foreach (var w in CueGroups[g].Words) _cues.TryAdd(Hash(w), g);
+            foreach (var w in CueGroups[g].Words)
+            {
+                var k = kinds.GetValueOrDefault(Hash(w));
+                if (k >> CueShift == 0) kinds[Hash(w)] = k | ((g + 1) << CueShift); // first group wins
+            }
         }
+        _tokenKinds = new HashTable64(kinds);
     }
 
     public const string CuePrefix = "__cue_";
@@ -136,18 +144,20 @@ public sealed class HeadlineFeaturizer
             Span<int> lengths = stackalloc int[MaxTokens];
             Span<int> clauses = stackalloc int[MaxTokens];
             Span<ulong> tokenHash = stackalloc ulong[MaxTokens];
-            var n = Tokenize(text, buffer, starts, lengths, clauses, tokenHash, out var question);
+            Span<int> kinds = stackalloc int[MaxTokens];
+            var n = Tokenize(text, buffer, starts, lengths, clauses, tokenHash, kinds, out var question);
 
             var count = 0;
             var negLeft = 0;
             var clause = -1;
-            ulong notPrefix = Hash(NegationPrefix);
+            var notPrefix = NotPrefixHash;
             for (var i = 0; i < n; i++)
             {
                 if (clauses[i] != clause) { clause = clauses[i]; negLeft = 0; }
                 var token = buffer.Slice(starts[i], lengths[i]);
-                var isNegator = _negators.Contains(tokenHash[i]);
-                if (_cues.TryGetValue(tokenHash[i], out var cue))
+                var isNegator = (kinds[i] & NegatorKind) != 0;
+                var cue = (kinds[i] >> CueShift) - 1;
+                if (cue >= 0)
                 {
                     var negated = negLeft > 0 && !isNegator;
                     hashes[count] = negated ? _cueNotHash[cue] : _cueHash[cue];
@@ -204,7 +214,7 @@ public sealed class HeadlineFeaturizer
         }
     }
 
-    private int Tokenize(ReadOnlySpan<char> text, Span<char> buffer, Span<int> starts, Span<int> lengths, Span<int> clauses, Span<ulong> hashes, out bool question)
+    private int Tokenize(ReadOnlySpan<char> text, Span<char> buffer, Span<int> starts, Span<int> lengths, Span<int> clauses, Span<ulong> hashes, Span<int> kinds, out bool question)
     {
         question = false;
         int n = 0, pos = 0, clause = 0, i = 0;
@@ -241,6 +251,7 @@ public sealed class HeadlineFeaturizer
                     else break;
                 }
                 ulong h;
+                var kind = 0;
                 if (digitFirst)
                 {
                     var isPct = i < text.Length && text[i] == '%';
@@ -252,17 +263,20 @@ public sealed class HeadlineFeaturizer
                 else
                 {
                     h = Hash(buffer[start..pos]);
-                    if (dollar || _coinWords.Contains(h))
+                    kind = _tokenKinds.Get(h);
+                    if (dollar || (kind & CoinKind) != 0)
                     {
                         CoinToken.AsSpan().CopyTo(buffer[start..]);
                         pos = start + CoinToken.Length;
-                        h = Hash(CoinToken);
+                        h = CoinHash;
+                        kind = 0;
                     }
                 }
                 starts[n] = start;
                 lengths[n] = pos - start;
                 clauses[n] = clause;
                 hashes[n] = h;
+                kinds[n] = kind;
                 n++;
                 continue;
             }

@@ -12,9 +12,9 @@ namespace CryptoSentiment.Sentiment;
 public readonly record struct LexiconScore(double Score, SentimentLabel Label, double Confidence, int Matches);
 
 /// <summary>
-/// Fast, allocation-light offline scorer: a crypto-aware weighted lexicon with 2–3 token phrases,
+/// The hand-written v1 scorer (offline-lexicon-v1): a crypto-aware weighted lexicon with 2–3 token phrases,
 /// negation windows, intensifiers, hedges and question dampening. Deterministic and thread-safe.
-/// It is the embedded default and the LLM fallback.
+/// Its verdict is a feature of the v2 model (<see cref="OfflineScorer"/>), which is the embedded default.
 /// </summary>
 public sealed class LexiconScorer : ISentimentScorer
 {

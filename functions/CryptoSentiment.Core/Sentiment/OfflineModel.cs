@@ -105,30 +105,78 @@ public sealed class OfflineModelDefinition
 [JsonSerializable(typeof(OfflineModelDefinition))]
 internal sealed partial class OfflineModelJsonContext : JsonSerializerContext;
 
+/// <summary>
+/// Read-only open-addressing table from a 64-bit hash (already well mixed: FNV-1a) to a non-zero int; linear probing,
+/// power-of-two capacity at most half full. Faster than <see cref="Dictionary{TKey, TValue}"/> on the scoring hot path.
+/// </summary>
+internal sealed class HashTable64
+{
+    private readonly ulong[] _keys;
+    private readonly int[] _values;
+    private readonly int _mask;
+
+    public HashTable64(IEnumerable<KeyValuePair<ulong, int>> entries)
+    {
+        var list = entries.ToList();
+        var capacity = 16;
+        while (capacity < list.Count * 2) capacity <<= 1;
+        _keys = new ulong[capacity];
+        _values = new int[capacity];
+        _mask = capacity - 1;
+        foreach (var (key, value) in list)
+        {
+            if (value == 0) throw new ArgumentException("Values must be non-zero.", nameof(entries));
+            var i = Slot(key);
+            while (_values[i] != 0 && _keys[i] != key) i = (i + 1) & _mask;
+            _keys[i] = key;
+            _values[i] = value;
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private int Slot(ulong key) => (int)((key ^ (key >> 29)) & (ulong)_mask);
+
+    /// <summary>The value of <paramref name="key"/>, or 0 when absent.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public int Get(ulong key)
+    {
+        var i = Slot(key);
+        while (true)
+        {
+            var v = _values[i];
+            if (v == 0 || _keys[i] == key) return v;
+            i = (i + 1) & _mask;
+        }
+    }
+}
+
 /// <summary>The runtime form of <see cref="OfflineModelDefinition"/>: feature hash → row of three float weights.</summary>
 internal sealed class SoftmaxWeights
 {
-    private readonly Dictionary<ulong, int> _index;
+    private readonly HashTable64 _table;
+    private readonly int _count;
     private readonly float[] _weights;
     private readonly double[] _bias;
 
     public SoftmaxWeights(OfflineModelDefinition model)
     {
         _bias = [.. model.Bias];
-        _index = new Dictionary<ulong, int>(model.Weights.Count);
+        var index = new Dictionary<ulong, int>(model.Weights.Count);
         _weights = new float[model.Weights.Count * 3];
         var row = 0;
         foreach (var (name, w) in model.Weights)
         {
-            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, HeadlineFeaturizer.Hash(name), out var exists);
-            if (exists) throw new InvalidDataException($"Offline model '{model.Name}': feature '{name}' collides with another feature's hash.");
-            slot = row;
+            // rows are stored 1-based in the table (0 = absent)
+            if (!index.TryAdd(HeadlineFeaturizer.Hash(name), row + 1))
+                throw new InvalidDataException($"Offline model '{model.Name}': feature '{name}' collides with another feature's hash.");
             for (var k = 0; k < 3; k++) _weights[row * 3 + k] = (float)w[k];
             row++;
         }
+        _table = new HashTable64(index);
+        _count = index.Count;
     }
 
-    public int Count => _index.Count;
+    public int Count => _count;
 
     /// <summary>Class probabilities (negative, neutral, positive) for the given features.</summary>
     public void Predict(ReadOnlySpan<ulong> hashes, ReadOnlySpan<float> values, Span<double> probabilities)
@@ -136,9 +184,10 @@ internal sealed class SoftmaxWeights
         double z0 = _bias[0], z1 = _bias[1], z2 = _bias[2];
         for (var i = 0; i < hashes.Length; i++)
         {
-            if (!_index.TryGetValue(hashes[i], out var row)) continue;
+            var row = _table.Get(hashes[i]);
+            if (row == 0) continue;
             var v = values[i];
-            var o = row * 3;
+            var o = (row - 1) * 3;
             z0 += v * _weights[o];
             z1 += v * _weights[o + 1];
             z2 += v * _weights[o + 2];

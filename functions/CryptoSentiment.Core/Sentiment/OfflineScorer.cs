@@ -4,7 +4,7 @@ namespace CryptoSentiment.Sentiment;
 
 /// <summary>Raw output of the offline model for one text.</summary>
 /// <param name="Label">Most probable class.</param>
-/// <param name="Confidence">Probability of <paramref name="Label"/> (softmax of the logistic regression).</param>
+/// <param name="Confidence">Probability of <paramref name="Label"/> (softmax of the logistic regression), at most 0.999.</param>
 /// <param name="Negative">P(negative).</param>
 /// <param name="Neutral">P(neutral).</param>
 /// <param name="Positive">P(positive).</param>
@@ -25,6 +25,9 @@ public sealed class OfflineScorer : ISentimentScorer
     public const string ScorerName = "offline";
     public const string NoPromptVersion = "-";
     public const int MaxSummaryLength = LexiconScorer.MaxSummaryLength;
+
+    /// <summary>Confidence is capped below 1 (a saturated softmax on long texts says nothing more).</summary>
+    public const double MaxConfidence = 0.999;
 
     private const int StackFeatureLimit = 512;
 
@@ -99,7 +102,7 @@ public sealed class OfflineScorer : ISentimentScorer
         _weights.Predict(hashes[..n], values[..n], p);
         // ties go to neutral, then positive
         var label = p[1] >= p[0] && p[1] >= p[2] ? SentimentLabel.Neutral : p[2] >= p[0] ? SentimentLabel.Positive : SentimentLabel.Negative;
-        return new OfflineScore(label, p[(int)label + 1], p[0], p[1], p[2]);
+        return new OfflineScore(label, Math.Min(p[(int)label + 1], MaxConfidence), p[0], p[1], p[2]);
     }
 
     /// <summary>One-line summary: the trimmed headline with whitespace runs collapsed, cut to ≤ 120 chars at a word boundary.</summary>
