@@ -12,6 +12,8 @@ var root = new RootCommand("CryptoSentiment — crypto news sentiment through a 
     GenerateCommand.Create(),
     QueryCommand.Create(),
     ScoreCommand.Create(),
+    EvalCommand.Create(),
+    TrainCommand.Create(),
     LoadCommand.Create(),
     RefreshCommand.Create(),
     VerifyCommand.Create(),
