@@ -228,6 +228,21 @@ public class LlmScorerTests
     }
 
     [Fact]
+    public async Task AServerThatIsGoneFallsBackAfterRetries()
+    {
+        var server = await OpenAiLoopbackServer.StartAsync();
+        var options = LlmRig.Options(server, LlmRig.NewSecret());
+        await server.DisposeAsync(); // nothing listens on that port any more: connection refused
+        var scorer = new LlmScorer(options, new SkipAheadClock());
+        var batch = LlmRig.Headlines(5);
+        var results = await scorer.ScoreAsync(batch);
+        Assert.Equal(batch.Select(b => b.Id), results.Select(r => r.Id));
+        Assert.All(results, r => Assert.Equal((LlmScorer.FallbackName, 0, 0), (r.Scorer, r.TokensIn, r.TokensOut)));
+        Assert.Equal(1 + options.MaxRetries, scorer.Stats.Attempts);
+        Assert.Equal(1, scorer.Stats.Unavailable);
+    }
+
+    [Fact]
     public async Task ARetryAfterLongerThanTheMaximumWaitIsNotWaitedFor()
     {
         await using var rig = await LlmRig.StartAsync(o => o with { MaxRetryDelay = TimeSpan.FromSeconds(20) });
