@@ -200,8 +200,9 @@ public sealed class OpenAiLoopbackServer : IAsyncDisposable
                     $"injected {fault.StatusCode}");
                 return;
             case LoopbackFaultKind.Slow:
+                Record(req, 102); // recorded on arrival: "still working" until it answers (200) or the client gives up (499)
                 try { await Task.Delay(fault.Delay, http.RequestAborted); }
-                catch (OperationCanceledException) { Record(req, 499); return; }
+                catch (OperationCanceledException) { req.StatusCode = 499; return; }
                 break;
         }
         var (content, refusal, finish) = Answer(req.Items, fault);
@@ -209,7 +210,7 @@ public sealed class OpenAiLoopbackServer : IAsyncDisposable
         var completionTokens = TokenEstimate.Text(content ?? refusal);
         req.PromptTokens = promptTokens;
         req.CompletionTokens = completionTokens;
-        Record(req, 200);
+        if (req.StatusCode == 102) req.StatusCode = 200; else Record(req, 200);
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
         await http.Response.Body.WriteAsync(CompletionJson(seq, req.Model!, content, refusal, finish, promptTokens, completionTokens), http.RequestAborted);

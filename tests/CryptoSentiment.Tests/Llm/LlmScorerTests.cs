@@ -201,14 +201,16 @@ public class LlmScorerTests
     [Fact]
     public async Task ASlowCallTimesOutAndIsRetried()
     {
-        await using var rig = await LlmRig.StartAsync(o => o with { Timeout = TimeSpan.FromMilliseconds(400) });
+        // The per-attempt timeout runs on real time (it bounds a real call): 3 s leaves a loaded machine ample room for a normal answer.
+        await using var rig = await LlmRig.StartAsync(o => o with { Timeout = TimeSpan.FromSeconds(3) });
         var batch = LlmRig.Headlines(5);
-        rig.Server.Enqueue(LoopbackFault.Slow(TimeSpan.FromSeconds(30)));
+        rig.Server.Enqueue(LoopbackFault.Slow(TimeSpan.FromMinutes(5)));
         var results = await rig.ScoreAsync(batch);
 
         AssertAccounted(rig, batch, results, [], []);
-        Assert.Equal(2, rig.Scorer.Stats.Attempts);
-        Assert.Equal(1, rig.Scorer.Stats.Retries);
+        Assert.True(rig.Scorer.Stats.Attempts >= 2);
+        Assert.True(rig.Scorer.Stats.Retries >= 1);
+        Assert.Equal(LoopbackFaultKind.Slow, rig.Server.Requests.OrderBy(r => r.Seq).First().Fault?.Kind);
         Assert.Single(rig.Server.Requests, r => r.StatusCode == 200);
     }
 
