@@ -33,6 +33,7 @@ internal static class BenchCommand
                 case "ingest": Emit(await IngestPhase(r.GetValue(events), ct)); return 0;
                 case "duckdb": Emit(DuckDbPhase(r.GetValue(events))); return 0;
                 case "gold": Emit(await GoldPhase(r.GetValue(silverRows), ct)); return 0;
+                case "enrich": Emit(await BenchEnrich.RunAsync(ct)); return 0;
             }
             var results = new Dictionary<string, Dictionary<string, double>>();
             await AnsiConsole.Status().StartAsync("benchmarking", async ctx =>
@@ -42,6 +43,8 @@ internal static class BenchCommand
                     ctx.Status($"bench: {p} phase (child process, one core)");
                     results[p] = await Child(p, r.GetValue(events), r.GetValue(silverRows), ct);
                 }
+                ctx.Status("bench: enrichment (LLM scorer against the loopback server)");
+                results["enrich"] = await BenchEnrich.RunAsync(ct);
             });
             Print(results);
             return 0;
@@ -150,7 +153,19 @@ internal static class BenchCommand
         t.AddRow("DuckDB read_json → parquet, same bytes", $"{F(duck["events_per_s"])} events/s ({F(duck["seconds"], "0.00")} s)", "reference", $"{F(duck["peak_mib"])} MiB");
         t.AddRow("gold recompute", $"{F(gold["seconds"], "0.00")} s for {F(gold["silver_rows"])} silver rows, {F(gold["days"])} days, {F(gold["gold_rows"])} gold rows",
             "≤ 5 s", $"{F(gold["peak_mib"])} MiB");
+        var e = r["enrich"];
+        t.AddRow("enrichment: LLM calls per 1,000 headlines (batch 25, loopback)",
+            $"{F(e["calls_per_1000"])} calls ({F(e["headlines_per_call"], "0.0")} headlines/call); {F(e["tokens_per_headline"], "0.0")} tokens/headline " +
+            $"({F(e["tokens_in_per_headline"], "0.0")} in + {F(e["tokens_out_per_headline"], "0.0")} out; {F(e["prompt_chars_per_headline"], "0")} prompt chars/headline)",
+            "≥ 25 headlines/call; ≤ 60 tokens/headline", "-");
+        if (e.ContainsKey("real_calls"))
+            t.AddRow("  same, 1,000 real titles (shared/data replay CSV)",
+                $"{F(e["real_calls_per_1000"])} calls; {F(e["real_tokens_per_headline"], "0.0")} tokens/headline ({F(e["real_tokens_in_per_headline"], "0.0")} in + " +
+                $"{F(e["real_tokens_out_per_headline"], "0.0")} out; {F(e["real_headline_chars_avg"], "0")} chars/title)", "≤ 60 tokens/headline", "-");
         AnsiConsole.Write(t);
+        Console.WriteLine($"enrich_calls_per_1000={F(e["calls_per_1000"], "0")} enrich_headlines_per_call={F(e["headlines_per_call"], "0.0")} " +
+                          $"enrich_tokens_per_headline={F(e["tokens_per_headline"], "0.0")} enrich_tokens_per_1000={F(e["tokens_per_1000"], "0")} " +
+                          $"(tokens = loopback usage: ceil(chars/4) per message + 4, + schema, + 3)");
         Console.WriteLine($"ratio ingest/duckdb_read_json_to_parquet={ingest["events_per_s"] / duck["events_per_s"]:0.00}");
         Console.WriteLine($"ingest_events_per_s={F(ingest["events_per_s"], "0")} gold_1m_seconds={F(gold["seconds"], "0.00")} " +
                           $"peak_mib_ingest={F(ingest["peak_mib"], "0")} peak_mib_gold={F(gold["peak_mib"], "0")}");

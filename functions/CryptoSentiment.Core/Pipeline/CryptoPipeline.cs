@@ -6,6 +6,7 @@ using CryptoSentiment.Pipeline.Gold;
 using CryptoSentiment.Pipeline.Silver;
 using CryptoSentiment.Pipeline.Warehouse;
 using CryptoSentiment.Sentiment;
+using CryptoSentiment.Sentiment.Llm;
 
 namespace CryptoSentiment.Pipeline;
 
@@ -95,7 +96,7 @@ public static class Scorers
     public static ISentimentScorer Create(Settings settings) => settings.SentimentScorer switch
     {
         "offline" => OfflineScorer.Default,
-        "llm" => throw new NotSupportedException("SENTIMENT_SCORER=llm: the LLM scorer is not available in this build; use offline."),
+        "llm" => new LlmScorer(LlmScorerOptions.FromSettings(settings)),
         var other => throw new ArgumentException($"SENTIMENT_SCORER '{other}' is not one of: offline, llm"),
     };
 }
