@@ -21,6 +21,10 @@ public sealed record BlobLakeAddress(Uri ContainerUri, string Account, string Co
             throw new ArgumentException($"LAKE_URI '{lakeUri}' is not an http(s) Blob container URL.");
         if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
             throw new ArgumentException($"LAKE_URI '{lakeUri}': no query or fragment allowed (SAS tokens are not supported; use LAKE_AUTH).");
+        // System.Uri collapses "." and ".." (even escaped): refuse them instead of silently naming another folder.
+        var rawPath = lakeUri[(lakeUri.IndexOf("://", StringComparison.Ordinal) + 3)..].Split('/').Skip(1);
+        if (rawPath.Any(seg => Uri.UnescapeDataString(seg) is "." or ".."))
+            throw new ArgumentException($"LAKE_URI '{lakeUri}': '.' and '..' segments are not allowed.");
         var segments = uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToList();
         var pathStyle = uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 || uri.IsLoopback && !uri.Host.Contains('.');
         string account;

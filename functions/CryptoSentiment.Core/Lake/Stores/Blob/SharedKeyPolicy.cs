@@ -28,7 +28,7 @@ public sealed class StorageSharedKey
 /// headers and the canonicalized resource (<c>/account/encoded-path</c> plus sorted, decoded query parameters).
 /// Runs per retry, after every other header has been set, so it signs exactly what is sent.
 /// </summary>
-internal sealed class SharedKeyPolicy(StorageSharedKey key) : HttpPipelineSynchronousPolicy
+public sealed class SharedKeyPolicy(StorageSharedKey key) : HttpPipelineSynchronousPolicy
 {
     public override void OnSendingRequest(HttpMessage message)
     {
@@ -39,7 +39,7 @@ internal sealed class SharedKeyPolicy(StorageSharedKey key) : HttpPipelineSynchr
         request.Headers.SetValue("Authorization", $"SharedKey {key.AccountName}:{signature}");
     }
 
-    internal static string StringToSign(Request request, string account)
+    public static string StringToSign(Request request, string account)
     {
         string H(string name) => request.Headers.TryGetValue(name, out var v) ? v : "";
         var length = request.Content is { } c && c.TryComputeLength(out var n) && n > 0 ? n.ToString(CultureInfo.InvariantCulture) : "";
