@@ -75,7 +75,7 @@ public sealed class BlobPipelineTests(AzuriteFixture azurite, AzuriteHttpsFixtur
     public async Task Bronze_silver_gold_on_Azurite_verifies_loads_the_warehouse_and_equals_the_local_lake()
     {
         using var lake = new BlobLake(azurite);
-        var stream = new SampleStreamGenerator(31, Start).Generate(600, 48);
+        var stream = new SampleStreamGenerator(31, Start).Generate(400, 24);
         var now = IngestTime(stream);
         var batches = Batches(stream);
         var x = stream.Expected;
