@@ -23,21 +23,29 @@ public sealed class AzuriteFixture : IAsyncLifetime
 {
     public AzuriteServer Server { get; private set; } = null!;
 
+    /// <summary>Download cache of the stores made here (removed on dispose).</summary>
+    public string CacheDirectory { get; } = Directory.CreateTempSubdirectory("cs-azurite-cache-").FullName;
+
     public async Task InitializeAsync() => Server = await AzuriteServer.StartAsync();
 
     public Task DisposeAsync()
     {
         Server?.Dispose();
+        try { Directory.Delete(CacheDirectory, recursive: true); } catch (DirectoryNotFoundException) { }
         return Task.CompletedTask;
     }
 
     /// <summary>A fresh container name (each test its own lake).</summary>
     public static string NewContainer() => "lake-" + Guid.NewGuid().ToString("N");
 
-    public BlobRestClient Client(string container, BlobRestClientOptions? options = null) =>
-        new(new Uri(Server.ContainerUrl(container)), new StorageSharedKey(AzuriteServer.Account, Server.AccountKey), options);
+    public BlobRestClient Client(string container, BlobRestClientOptions? options = null)
+    {
+        options ??= new BlobRestClientOptions();
+        options.CacheDirectory ??= CacheDirectory;
+        return new(new Uri(Server.ContainerUrl(container)), new StorageSharedKey(AzuriteServer.Account, Server.AccountKey), options);
+    }
 
-    /// <summary>A store on a new container, with the download cache in <paramref name="cacheDir"/> when given.</summary>
+    /// <summary>A store on a new container (or on <paramref name="container"/>).</summary>
     public BlobLakeStore NewStore(BlobRestClientOptions? options = null, string? container = null) =>
         new(Client(container ?? NewContainer(), options));
 }
