@@ -16,5 +16,6 @@ var root = new RootCommand("CryptoSentiment — crypto news sentiment through a 
     RefreshCommand.Create(),
     VerifyCommand.Create(),
     BenchCommand.Create(),
+    ServeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -28,7 +28,7 @@ public static class DuckDbWarehouse
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(warehouseFile));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        using var c = DuckDbConnection.Open(warehouseFile);
+        using var c = WarehouseFile.OpenReadWrite(warehouseFile); // waits out a reader (serve/query) holding the file
         c.Execute(SqlFiles.Get("warehouse/schema.sql"));
         await lake.CreateViewsAsync(c, Sources, ct);
         var changed = new Dictionary<string, long>();
