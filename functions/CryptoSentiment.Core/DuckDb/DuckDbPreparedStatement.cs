@@ -89,7 +89,8 @@ public sealed class DuckDbPreparedStatement : IDisposable
                 var bytes = Encoding.UTF8.GetBytes(list[i] ?? throw new ArgumentException($"null element {i} in a list parameter"));
                 fixed (byte* p = bytes) values[i] = Native.CreateVarchar(p, (ulong)bytes.Length);
             }
-            fixed (nint* v = values) value = Native.CreateListValue(child, v, (ulong)values.Length);
+            nint none = 0; // DuckDB wants a non-null array pointer even for an empty list
+            fixed (nint* v = values) value = Native.CreateListValue(child, values.Length == 0 ? &none : v, (ulong)values.Length);
             return value == 0 ? -1 : Native.BindValue(s, idx, value);
         }
         finally

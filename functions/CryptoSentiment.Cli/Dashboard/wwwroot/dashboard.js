@@ -5,8 +5,9 @@
 
   const SENTIMENT = { Positive: "#16a34a", Negative: "#dc2626", Neutral: "#94a3b8" };
   const DIVERGENCE = "#f59e0b";
-  const PALETTE = ["#2563eb", "#f97316", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#ca8a04", "#4f46e5",
-    "#0d9488", "#e11d48", "#9333ea", "#0284c7", "#b45309", "#15803d", "#be185d", "#475569", "#1e3a8a", "#a21caf"];
+  // 16 distinct coin colours, none close to the sentiment colours (green / red / grey) or the divergence amber.
+  const PALETTE = ["#2563eb", "#ea580c", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#0f766e", "#92400e",
+    "#1e3a8a", "#c026d3", "#38bdf8", "#818cf8", "#fb7185", "#334155", "#ca8a04", "#14b8a6"];
   const MAX_LINES = 8;
   const DAY_MS = 86400000;
 
@@ -178,7 +179,7 @@
         datasets: coins.map((coin) => ({
           label: coin,
           data: o.trend.filter((r) => r.coin === coin && shown.has(coin)).map((r) => ({ x: dayMs(r.day), y: r.weighted_score, mentions: r.mentions })),
-          borderColor: colorOf(coin), backgroundColor: colorOf(coin), tension: 0.25, pointRadius: 2.5, borderWidth: 2, spanGaps: true,
+          borderColor: colorOf(coin), backgroundColor: colorOf(coin), cubicInterpolationMode: "monotone", pointRadius: 3, borderWidth: 2, spanGaps: true,
         })),
       },
       options: {
@@ -248,7 +249,7 @@
           { label: "Divergence", data: flagged, type: "scatter", yAxisID: "y", pointStyle: "rectRot", pointRadius: 6,
             backgroundColor: DIVERGENCE, borderColor: "#b45309", order: 0 },
           { label: `score_24h (${state.focus ?? "—"})`, data: score, yAxisID: "y", borderColor: colorOf(state.focus), backgroundColor: colorOf(state.focus),
-            pointRadius: 0, borderWidth: 2, tension: 0.2, spanGaps: true, order: 1 },
+            pointRadius: 0, borderWidth: 2, cubicInterpolationMode: "monotone", spanGaps: true, order: 1 },
           { label: "return_24h (%)", data: ret, yAxisID: "y2", borderColor: "#334155", backgroundColor: "#334155",
             borderDash: [5, 4], pointRadius: 0, borderWidth: 1.5, spanGaps: false, order: 2 },
         ],
@@ -302,7 +303,7 @@
         datasets: coins.map((coin) => ({
           label: coin,
           data: v.series.filter((r) => r.coin === coin).map((r) => ({ x: Date.parse(r.hour), y: r.volatility_24h })),
-          borderColor: colorOf(coin), backgroundColor: colorOf(coin), pointRadius: 0, borderWidth: 1.6, tension: 0.2,
+          borderColor: colorOf(coin), backgroundColor: colorOf(coin), pointRadius: 0, borderWidth: 1.6, cubicInterpolationMode: "monotone",
         })),
       },
       options: {
@@ -310,7 +311,7 @@
         interaction: { mode: "nearest", axis: "x", intersect: false },
         scales: {
           x: timeAxis("Hour (UTC)", true),
-          y: { min: 0, title: { display: true, text: "Sentiment Volatility Index (σ of hourly score, 24 h)" } },
+          y: { min: 0, title: { display: true, text: "Volatility index (σ of hourly score, 24 h)" } },
         },
         plugins: {
           legend: { position: "bottom" },
@@ -329,7 +330,7 @@
         maintainAspectRatio: false, indexAxis: "y",
         scales: {
           x: { min: 0, title: { display: true, text: "Average Sentiment Volatility Index" } },
-          y: { title: { display: true, text: "Coin" }, grid: { display: false } },
+          y: { title: { display: true, text: "Coin" }, grid: { display: false }, ticks: { autoSkip: false } },
         },
         plugins: { legend: { display: false },
           tooltip: { callbacks: { label: (c) => ` avg ${fmt(c.raw)} · peak ${fmt(v.summary[c.dataIndex].max_volatility)} · latest ${fmt(v.summary[c.dataIndex].last_volatility)}` } } },
