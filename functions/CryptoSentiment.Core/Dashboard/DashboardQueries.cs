@@ -18,8 +18,8 @@ public sealed record OverviewView(DashboardFilter Filter, Row Distribution, Row?
 /// <summary>Sentiment vs price: hourly score_24h / return_24h / divergence per coin, and a per-coin summary.</summary>
 public sealed record SentimentPriceView(DashboardFilter Filter, IReadOnlyList<Row> Series, IReadOnlyList<Row> Summary);
 
-/// <summary>Volatility: the hourly Sentiment Volatility Index per coin, and a per-coin summary.</summary>
-public sealed record VolatilityView(DashboardFilter Filter, IReadOnlyList<Row> Series, IReadOnlyList<Row> Summary);
+/// <summary>Volatility: the hourly Sentiment Volatility Index per coin, its daily mean, and a per-coin summary.</summary>
+public sealed record VolatilityView(DashboardFilter Filter, IReadOnlyList<Row> Series, IReadOnlyList<Row> Daily, IReadOnlyList<Row> Summary);
 
 /// <summary>
 /// The dashboard's reads over the warehouse tables (COIN_DAILY, COIN_HOURLY, TOP_COIN_DAILY, LATEST_HEADLINES).
@@ -55,7 +55,8 @@ public sealed class DashboardQueries(DuckDbConnection connection)
         new(f, Rows("dashboard/sentiment_price.sql", f.Args()), Rows("dashboard/divergence_summary.sql", f.Args()));
 
     public VolatilityView Volatility(DashboardFilter f) =>
-        new(f, Rows("dashboard/volatility.sql", f.Args()), Rows("dashboard/volatility_summary.sql", f.Args()));
+        new(f, Rows("dashboard/volatility.sql", f.Args()), Rows("dashboard/volatility_daily.sql", f.Args()),
+            Rows("dashboard/volatility_summary.sql", f.Args()));
 
     private List<Row> Rows(string file, params object?[] args)
     {

@@ -89,6 +89,7 @@ public class DashboardApiTests(DashboardFixture f, ITestOutputHelper output)
 
         var vol = await OkAsync($"api/volatility?to={last}&coins=ETH");
         Assert.Equal(Scalar("SELECT count(volatility_24h) FROM COIN_HOURLY WHERE coin = 'ETH'"), vol.GetProperty("series").GetArrayLength());
+        Assert.Equal(vol.GetProperty("series").GetArrayLength(), vol.GetProperty("daily").EnumerateArray().Sum(r => r.GetProperty("hours").GetInt64()));
         using var c = f.OpenWarehouse();
         Assert.Equal(c.Scalar<double>("SELECT avg(volatility_24h) FROM COIN_HOURLY WHERE coin = 'ETH'"),
             vol.GetProperty("summary")[0].GetProperty("avg_volatility").GetDouble(), 12);

@@ -5,6 +5,7 @@
 
   const SENTIMENT = { Positive: "#16a34a", Negative: "#dc2626", Neutral: "#94a3b8" };
   const DIVERGENCE = "#f59e0b";
+  const SCORE_LINE = "#2563eb"; // sentiment vs price: one meaning per colour whatever the coin
   // 16 distinct coin colours, none close to the sentiment colours (green / red / grey) or the divergence amber.
   const PALETTE = ["#2563eb", "#ea580c", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#0f766e", "#92400e",
     "#1e3a8a", "#c026d3", "#38bdf8", "#818cf8", "#fb7185", "#334155", "#ca8a04", "#14b8a6"];
@@ -120,12 +121,14 @@
     return charts[name];
   }
 
+  /** A linear time axis over the filter's days (hourly data runs to the end of the last day). */
   const timeAxis = (title, hourly) => ({
     type: "linear",
+    min: dayMs(state.from),
+    max: dayMs(state.to) + (hourly ? DAY_MS : 0),
     title: { display: true, text: title },
     ticks: { callback: (v) => shortDay(v), maxTicksLimit: 10, stepSize: DAY_MS, maxRotation: 0 },
     grid: { display: false },
-    ...(hourly ? {} : { offset: false }),
   });
 
   /** Up to MAX_LINES coins with the most rows/mentions in the given series, in filter order. */
@@ -248,7 +251,7 @@
         datasets: [
           { label: "Divergence", data: flagged, type: "scatter", yAxisID: "y", pointStyle: "rectRot", pointRadius: 6,
             backgroundColor: DIVERGENCE, borderColor: "#b45309", order: 0 },
-          { label: `score_24h (${state.focus ?? "—"})`, data: score, yAxisID: "y", borderColor: colorOf(state.focus), backgroundColor: colorOf(state.focus),
+          { label: `score_24h (${state.focus ?? "—"})`, data: score, yAxisID: "y", borderColor: SCORE_LINE, backgroundColor: SCORE_LINE,
             pointRadius: 0, borderWidth: 2, cubicInterpolationMode: "monotone", spanGaps: true, order: 1 },
           { label: "return_24h (%)", data: ret, yAxisID: "y2", borderColor: "#334155", backgroundColor: "#334155",
             borderDash: [5, 4], pointRadius: 0, borderWidth: 1.5, spanGaps: false, order: 2 },
@@ -296,26 +299,32 @@
 
   function drawVolatility(v) {
     const coins = v.summary.slice(0, MAX_LINES).map((s) => s.coin);
+    // Over more than 3 days the hourly lines turn into noise: plot each day's mean instead (volatility_daily.sql).
+    const daily = dayMs(state.to) - dayMs(state.from) >= 3 * DAY_MS;
+    $("volatility-title").textContent = daily ? "volatility_24h, daily mean" : "volatility_24h by hour";
     $("volatility-note").textContent = v.summary.length > coins.length ? `· ${coins.length} most volatile of ${v.summary.length} coins` : "";
     upsert("volatility", "chart-volatility", {
       type: "line",
       data: {
         datasets: coins.map((coin) => ({
           label: coin,
-          data: v.series.filter((r) => r.coin === coin).map((r) => ({ x: Date.parse(r.hour), y: r.volatility_24h })),
-          borderColor: colorOf(coin), backgroundColor: colorOf(coin), pointRadius: 0, borderWidth: 1.6, cubicInterpolationMode: "monotone",
+          data: daily
+            ? v.daily.filter((r) => r.coin === coin).map((r) => ({ x: dayMs(r.day), y: r.volatility_24h }))
+            : v.series.filter((r) => r.coin === coin).map((r) => ({ x: Date.parse(r.hour), y: r.volatility_24h })),
+          borderColor: colorOf(coin), backgroundColor: colorOf(coin), pointRadius: daily ? 2.5 : 0, borderWidth: daily ? 2 : 1.6,
+          cubicInterpolationMode: "monotone",
         })),
       },
       options: {
         maintainAspectRatio: false,
         interaction: { mode: "nearest", axis: "x", intersect: false },
         scales: {
-          x: timeAxis("Hour (UTC)", true),
+          x: timeAxis(daily ? "Day (UTC)" : "Hour (UTC)", !daily),
           y: { min: 0, title: { display: true, text: "Volatility index (σ of hourly score, 24 h)" } },
         },
         plugins: {
           legend: { position: "bottom" },
-          tooltip: { callbacks: { title: (items) => items.length ? longHour(items[0].parsed.x) : "", label: (c) => ` ${c.dataset.label}: ${fmt(c.parsed.y)}` } },
+          tooltip: { callbacks: { title: (items) => items.length ? (daily ? shortDay : longHour)(items[0].parsed.x) : "", label: (c) => ` ${c.dataset.label}: ${fmt(c.parsed.y)}` } },
         },
       },
     });
