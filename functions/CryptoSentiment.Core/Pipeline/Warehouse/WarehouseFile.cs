@@ -4,7 +4,7 @@ namespace CryptoSentiment.Pipeline.Warehouse;
 
 /// <summary>The warehouse file is busy: another process holds a conflicting DuckDB lock on it for longer than we wait.</summary>
 public sealed class WarehouseBusyException(string path, TimeSpan waited, Exception inner)
-    : Exception($"Warehouse '{path}' is locked by another process (a load in progress?); gave up after {waited.TotalSeconds:0.#} s: {inner.Message}", inner)
+    : Exception($"Warehouse '{path}' is locked by another process (a `load`, or a long-running `query`/`serve` request); gave up after {waited.TotalSeconds:0.#} s: {inner.Message}", inner)
 {
     public string Path { get; } = path;
 }
