@@ -8,7 +8,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-.PHONY: setup setup-azurite build demo test bench clean
+.PHONY: setup setup-azurite browser build demo test bench clean
 
 ## setup: DuckDB's C library (npm pack of @duckdb/node-bindings-linux-x64, SHA-256 checked) into .local/native
 setup:
@@ -26,8 +26,13 @@ build: setup
 demo: build
 	$(CLI) demo
 
+## browser: Debian's Chromium for the dashboard's browser tests (Playwright drives /usr/bin/chromium; it never downloads one)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium)
+
 ## test: the whole suite; ends with a plain "N passed, N failed, N skipped" line
-test: build setup-azurite
+test: build setup-azurite browser
 	@mkdir -p .local
 	@set -o pipefail; $(DOTNET) test CryptoSentiment.sln -c $(CONFIG) --no-build -nologo -v q \
 		--logger "console;verbosity=normal" 2>&1 | tee .local/test.log; status=$$?; \

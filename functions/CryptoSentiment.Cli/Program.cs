@@ -19,5 +19,6 @@ var root = new RootCommand("CryptoSentiment — crypto news sentiment through a 
     VerifyCommand.Create(),
     ReenrichCommand.Create(),
     BenchCommand.Create(),
+    ServeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -20,7 +20,7 @@ public sealed class DuckDbWarehouse(string warehouseFile) : IWarehouse
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(File));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        using var c = DuckDbConnection.Open(File);
+        using var c = WarehouseFile.OpenReadWrite(File); // waits out a reader (serve/query) holding the file
         c.Execute(SqlFiles.Get("warehouse/schema.sql"));
         c.Execute(SqlFiles.Get("warehouse/views.sql"));
         await lake.CreateViewsAsync(c, WarehouseTable.LakeSources, ct);
