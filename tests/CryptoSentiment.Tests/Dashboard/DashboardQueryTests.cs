@@ -58,7 +58,7 @@ public class DashboardQueryTests
     public void EveryDashboardSqlFileRunsOnAnEmptyWarehouse()
     {
         using var c = DuckDbConnection.Open();
-        c.Execute(CryptoSentiment.Sql.SqlFiles.Get("warehouse/schema.sql"));
+        CryptoSentiment.Pipeline.Warehouse.DuckDbWarehouse.CreateSchema(c);
         var q = new DashboardQueries(c);
         var b = q.Bounds();
         Assert.Null(b.FirstDay);
