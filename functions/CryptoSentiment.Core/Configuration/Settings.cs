@@ -27,6 +27,10 @@ public sealed record Settings
     public int SentimentBatchSize { get; init; } = 25;
     /// <summary><c>COINS_FILE</c>: optional JSON coin list replacing the built-in one.</summary>
     public string? CoinsFile { get; init; }
+    /// <summary><c>NEWS_FEEDS</c>: comma-separated RSS 2.0 / Atom feed URLs polled by the NewsPoll producer.</summary>
+    public IReadOnlyList<string> NewsFeeds { get; init; } = [];
+    /// <summary><c>PRICE_API_URL</c>: a JSON price API in CoinGecko's simple-price shape, polled by the PricePoll producer.</summary>
+    public string? PriceApiUrl { get; init; }
 
     /// <summary>The DuckDB warehouse file when <see cref="Warehouse"/> is <c>duckdb:&lt;path&gt;</c>, else null.</summary>
     public string? WarehouseDuckDbPath =>
@@ -52,6 +56,8 @@ public sealed record Settings
             OpenAiBaseUrl = baseUrl,
             SentimentBatchSize = int.TryParse(Get("SENTIMENT_BATCH_SIZE"), out var b) && b > 0 ? b : 25,
             CoinsFile = Get("COINS_FILE"),
+            NewsFeeds = (Get("NEWS_FEEDS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            PriceApiUrl = Get("PRICE_API_URL"),
         };
     }
 
