@@ -8,7 +8,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-.PHONY: setup build demo test bench clean
+.PHONY: setup build demo test bench publish clean
 
 ## setup: DuckDB's C library (npm pack of @duckdb/node-bindings-linux-x64, SHA-256 checked) into .local/native
 setup:
@@ -32,6 +32,11 @@ test: build
 ## bench: ingest events/s vs DuckDB read_json→parquet, gold recompute for 1M silver rows, peak memory
 bench: build
 	$(CLI) bench
+
+## publish: the Functions deployment package — dist/functionapp/ (self-contained linux-x64 handler, host.json,
+## <Function>/function.json, libduckdb.so) and dist/functionapp.zip (exec bit kept); what `azd deploy` ships
+publish:
+	@bash functions/CryptoSentiment.Functions/build/publish.sh dist/functionapp
 
 clean:
 	rm -rf .local dist functions/*/bin functions/*/obj tests/*/bin tests/*/obj

@@ -38,7 +38,7 @@ public sealed class HostResponse
     public static JsonArray Strings(IEnumerable<string> items)
     {
         var a = new JsonArray();
-        foreach (var s in items) a.Add(JsonValue.Create(s));
+        foreach (var s in items) a.Add((JsonNode?)JsonValue.Create(s));
         return a;
     }
 
