@@ -19,7 +19,9 @@ public sealed class FunctionHandlers : IDisposable
 {
     private delegate Task Handler(FunctionDef def, JsonElement request, HostResponse response, CancellationToken ct);
 
-    private readonly Lazy<CryptoPipeline> _pipeline;
+    private readonly Func<Settings, CryptoPipeline> _factory;
+    private readonly object _gate = new();
+    private CryptoPipeline? _pipeline;
     private readonly ProducerHttp _http;
     private readonly TimeProvider _clock;
     private readonly Dictionary<string, Handler> _routes;
@@ -30,8 +32,7 @@ public sealed class FunctionHandlers : IDisposable
         Settings = settings;
         Catalog = catalog;
         _clock = clock ?? TimeProvider.System;
-        var factory = pipelineFactory ?? (s => new CryptoPipeline(s, clock: _clock));
-        _pipeline = new Lazy<CryptoPipeline>(() => factory(settings), LazyThreadSafetyMode.ExecutionAndPublication);
+        _factory = pipelineFactory ?? (s => new CryptoPipeline(s, clock: _clock));
         _http = new ProducerHttp(producerOptions);
         _routes = new(StringComparer.OrdinalIgnoreCase)
         {
@@ -46,7 +47,15 @@ public sealed class FunctionHandlers : IDisposable
 
     public Settings Settings { get; }
     public FunctionCatalog Catalog { get; }
-    public CryptoPipeline Pipeline => _pipeline.Value;
+    /// <summary>The process's one pipeline, created on first use (a failed creation is not cached: the next invocation tries again).</summary>
+    public CryptoPipeline Pipeline
+    {
+        get
+        {
+            if (Volatile.Read(ref _pipeline) is { } p) return p;
+            lock (_gate) return _pipeline ??= _factory(Settings);
+        }
+    }
 
     /// <summary>The function names this handler serves (those with a definition and a route).</summary>
     public IEnumerable<string> Served => Catalog.All.Select(f => f.Name).Where(_routes.ContainsKey).Order(StringComparer.Ordinal);
@@ -155,6 +164,6 @@ public sealed class FunctionHandlers : IDisposable
     public void Dispose()
     {
         _http.Dispose();
-        if (_pipeline.IsValueCreated) _pipeline.Value.Dispose();
+        lock (_gate) _pipeline?.Dispose();
     }
 }
