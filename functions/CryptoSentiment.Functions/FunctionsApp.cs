@@ -80,7 +80,7 @@ public static class FunctionsApp
                 result = new InvocationResult(400, bad);
             }
             foreach (var line in result.Body.Logs)
-                log.Log(result.Status == 200 ? LogLevel.Information : LogLevel.Error, "[{Invocation}] {Line}", invocation, line);
+                log.Log(result.Status == 200 ? LogLevel.Debug : LogLevel.Error, "[{Invocation}] {Line}", invocation, line);
             ctx.Response.StatusCode = result.Status;
             ctx.Response.ContentType = "application/json";
             await ctx.Response.Body.WriteAsync(result.Body.ToUtf8(), ctx.RequestAborted);
