@@ -15,6 +15,7 @@ var root = new RootCommand("CryptoSentiment — crypto news sentiment through a 
     LoadCommand.Create(),
     RefreshCommand.Create(),
     VerifyCommand.Create(),
+    ReenrichCommand.Create(),
     BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

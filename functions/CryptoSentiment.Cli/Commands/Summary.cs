@@ -29,11 +29,7 @@ internal static class Summary
         using (var r = c.Query("SELECT source_table, reason, count(*) FROM silver_quarantine GROUP BY ALL ORDER BY 3 DESC, 1, 2"))
             while (r.Read()) reasons.AddRow(r.GetString(0), r.GetString(1), N(r.GetInt64(2)));
 
-        var usage = run.Batches.News.Sentiment;
-        var sentiment = new Table().Title("[bold]Sentiment[/] (this run)").AddColumns("scorer", "headlines", "calls", "tokens in", "tokens out", "tokens / headline");
-        foreach (var (scorer, n) in usage.HeadlinesByScorer.OrderBy(kv => kv.Key))
-            sentiment.AddRow(scorer, N(n), N(usage.Calls), N(usage.TokensIn), N(usage.TokensOut),
-                n == 0 ? "-" : ((usage.TokensIn + usage.TokensOut) / (double)n).ToString("0.0", CultureInfo.InvariantCulture));
+        var sentiment = CostLedger(run.Batches.News.Sentiment, "[bold]Sentiment[/] (this run)");
         var labels = new Table().Title("[bold]Silver labels[/] (all time)").AddColumns("scorer", "label", "rows");
         using (var r = c.Query("SELECT scorer, label, count(*) FROM silver_news_sentiment GROUP BY ALL ORDER BY 1, 2"))
             while (r.Read()) labels.AddRow(r.GetString(0), r.GetString(1), N(r.GetInt64(2)));
@@ -56,6 +52,26 @@ internal static class Summary
             AnsiConsole.MarkupLine($"warehouse {Markup.Escape(pipeline.Settings.WarehouseDuckDbPath ?? "")}: " +
                 string.Join(", ", load.Rows.Select(kv => $"{kv.Key} {N(kv.Value)} rows ({N(load.Changed[kv.Key])} changed)")));
         AnsiConsole.MarkupLine($"lake {Markup.Escape(pipeline.Lake.Store.Root)}");
+    }
+
+    /// <summary>The sentiment cost ledger: headlines by scorer, calls, cache, tokens and estimated cost (USD, at the configured prices).</summary>
+    internal static Table CostLedger(SentimentUsage u, string title)
+    {
+        static string F(double? v, string format) => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "-";
+        var t = new Table().Title(title).AddColumns("measure", "value");
+        t.AddRow("headlines", N(u.Headlines));
+        foreach (var (scorer, n) in u.HeadlinesByScorer.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            t.AddRow($"  scored by {Markup.Escape(scorer)}", N(n));
+        t.AddRow("scorer calls", N(u.Calls));
+        t.AddRow("calls / 1,000 headlines", F(u.CallsPer1000Headlines, "0.0"));
+        t.AddRow("cache hits / misses", $"{N(u.CacheHits)} / {N(u.CacheMisses)}");
+        t.AddRow("cache hit rate", u.CacheHitRate is { } rate ? F(rate * 100, "0.0") + " %" : "- (scorer not cached)");
+        t.AddRow("same headline, billed once", N(u.Deduplicated));
+        t.AddRow("tokens in / out", $"{N(u.TokensIn)} / {N(u.TokensOut)}");
+        t.AddRow("tokens / headline", F(u.TokensPerHeadline, "0.0"));
+        t.AddRow("estimated cost", "$" + u.EstimatedCostUsd.ToString("0.0000", CultureInfo.InvariantCulture));
+        t.Columns[1].RightAligned();
+        return t;
     }
 
     internal static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);

@@ -31,6 +31,10 @@ public sealed record Settings
     public IReadOnlyList<string> NewsFeeds { get; init; } = [];
     /// <summary><c>PRICE_API_URL</c>: a JSON price API in CoinGecko's simple-price shape, polled by the PricePoll producer.</summary>
     public string? PriceApiUrl { get; init; }
+    /// <summary><c>LLM_PRICE_INPUT_PER_1M</c>: USD per 1M input tokens, for the cost ledger (default 0.15, gpt-4o-mini list price).</summary>
+    public double LlmPriceInputPer1M { get; init; } = 0.15;
+    /// <summary><c>LLM_PRICE_OUTPUT_PER_1M</c>: USD per 1M output tokens, for the cost ledger (default 0.60, gpt-4o-mini list price).</summary>
+    public double LlmPriceOutputPer1M { get; init; } = 0.60;
 
     /// <summary>The DuckDB warehouse file when <see cref="Warehouse"/> is <c>duckdb:&lt;path&gt;</c>, else null.</summary>
     public string? WarehouseDuckDbPath =>
@@ -58,7 +62,17 @@ public sealed record Settings
             CoinsFile = Get("COINS_FILE"),
             NewsFeeds = (Get("NEWS_FEEDS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             PriceApiUrl = Get("PRICE_API_URL"),
+            LlmPriceInputPer1M = Price(Get("LLM_PRICE_INPUT_PER_1M"), "LLM_PRICE_INPUT_PER_1M") ?? 0.15,
+            LlmPriceOutputPer1M = Price(Get("LLM_PRICE_OUTPUT_PER_1M"), "LLM_PRICE_OUTPUT_PER_1M") ?? 0.60,
         };
+    }
+
+    private static double? Price(string? value, string name)
+    {
+        if (value is null) return null;
+        if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p)
+            && double.IsFinite(p) && p >= 0) return p;
+        throw new ArgumentException($"{name} '{value}' is not a price: expected a number ≥ 0 (USD per 1M tokens, e.g. 0.15).");
     }
 
     /// <summary>A copy with CLI overrides applied (null = keep).</summary>

@@ -90,6 +90,17 @@ public static class LakeTables
         C("day", "DATE", false), C("coin", "VARCHAR", false), C("weighted_score", "DOUBLE"), C("mentions", "BIGINT", false),
     ], ["day"]);
 
+    /// <summary>
+    /// The sentiment result cache (ARCHITECTURE §6): one row per answer of a paid scorer, keyed by
+    /// SHA-256(normalised title | model | prompt version). Append-only; the first row of a key wins.
+    /// </summary>
+    public static readonly TableDef CacheSentiment = new("cache/sentiment",
+    [
+        C("key", "VARCHAR", false), C("label", "VARCHAR", false), C("confidence", "DOUBLE", false), C("coins", "VARCHAR"),
+        C("context_summary", "VARCHAR"), C("scorer", "VARCHAR", false), C("model", "VARCHAR"), C("prompt_version", "VARCHAR"),
+        C("tokens_in", "INTEGER"), C("tokens_out", "INTEGER"), C("created_at", "TIMESTAMPTZ", false),
+    ], []);
+
     public static readonly IReadOnlyList<TableDef> All =
-        [BronzeNews, BronzePrices, SilverNewsSentiment, SilverPrices, SilverQuarantine, GoldCoinDaily, GoldCoinHourly, GoldTopCoinDaily];
+        [BronzeNews, BronzePrices, SilverNewsSentiment, SilverPrices, SilverQuarantine, GoldCoinDaily, GoldCoinHourly, GoldTopCoinDaily, CacheSentiment];
 }

@@ -17,6 +17,7 @@ public sealed class CryptoPipeline : IDisposable
 {
     private readonly SilverStep _silver;
     private readonly GoldStep _gold;
+    private readonly ReenrichStep _reenrich;
     private readonly TimeProvider _clock;
 
     public Settings Settings { get; }
@@ -30,9 +31,11 @@ public sealed class CryptoPipeline : IDisposable
         _clock = clock ?? TimeProvider.System;
         Lake = Lakehouse.Open(settings, engineThreads);
         Parser = new EventParser(settings.CoinsFile is null ? CoinCatalog.Default : CoinCatalog.Load(settings.CoinsFile));
-        Enricher = new Enricher(scorer ?? Scorers.Create(settings), settings.SentimentBatchSize);
+        Enricher = new Enricher(scorer ?? Scorers.Create(settings), settings.SentimentBatchSize,
+            new SentimentCache(Lake), LlmPrices.From(settings), _clock);
         _silver = new SilverStep(Lake, Parser, Enricher);
         _gold = new GoldStep(Lake);
+        _reenrich = new ReenrichStep(Lake, Enricher);
     }
 
     /// <summary>Lands one Event Hubs batch in bronze, then silver and quarantine. Safe to repeat (txn-idempotent).</summary>
@@ -54,6 +57,17 @@ public sealed class CryptoPipeline : IDisposable
     {
         await Lake.EngineLock.WaitAsync(ct);
         try { return await _gold.RefreshAsync(ct); }
+        finally { Lake.EngineLock.Release(); }
+    }
+
+    /// <summary>
+    /// Re-scores silver rows marked <c>fallback</c> with the configured scorer and replaces those that got a real answer
+    /// (one silver commit). Follow with <see cref="RefreshGoldAsync"/> and <see cref="LoadWarehouseAsync"/>.
+    /// </summary>
+    public async Task<ReenrichOutcome> ReenrichAsync(CancellationToken ct = default)
+    {
+        await Lake.EngineLock.WaitAsync(ct);
+        try { return await _reenrich.RunAsync(ct); }
         finally { Lake.EngineLock.Release(); }
     }
 

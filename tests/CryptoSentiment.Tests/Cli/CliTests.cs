@@ -38,7 +38,7 @@ public class CliTests
         using var t = new TempLake();
         var demo = await CliAsync(t.Root, "demo", "--lake", t.LakeDir, "--warehouse", t.WarehouseFile, "--events", "800");
         Assert.True(demo.ExitCode == 0, demo.ToString());
-        foreach (var section in new[] { "Rows per tier", "This run", "Quarantine", "Sentiment", "Top coin per day", "gold: recomputed", "warehouse" })
+        foreach (var section in new[] { "Rows per tier", "This run", "Quarantine", "Sentiment", "calls / 1,000 headlines", "cache hit rate", "estimated cost", "Top coin per day", "gold: recomputed", "warehouse" })
             Assert.Contains(section, demo.Stdout);
 
         var verify = await CliAsync(t.Root, "verify", "--lake", t.LakeDir);

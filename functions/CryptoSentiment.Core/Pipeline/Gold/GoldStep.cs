@@ -52,7 +52,7 @@ public sealed class GoldStep(Lakehouse lake)
             silverVersions[WatermarkId(def)] = snapshot.Version;
             var since = gold.Min(g => g.Snapshot.TxnVersion(WatermarkId(def)) ?? -1);
             if (since >= snapshot.Version) continue;
-            var files = since < 0 ? snapshot.FileStorePaths() : await AddedSinceAsync(def, since, snapshot.Version, ct);
+            var files = since < 0 ? snapshot.FileStorePaths() : await AddedSinceAsync(def, since, snapshot, ct);
             touched.UnionWith(await DaysOfAsync(c, files, timeColumn, ct));
         }
         if (touched.Count == 0 && gold.All(g => silverVersions.All(kv => (g.Snapshot.TxnVersion(kv.Key) ?? -1) >= kv.Value)))
@@ -83,15 +83,21 @@ public sealed class GoldStep(Lakehouse lake)
         return new GoldOutcome(touched.ToList(), targets, rows);
     }
 
-    private async Task<IReadOnlyList<string>> AddedSinceAsync(TableDef def, long since, long until, CancellationToken ct)
+    /// <summary>
+    /// The files added by the commits after <paramref name="since"/> that are still live in <paramref name="snapshot"/>. Silver
+    /// only ever removes a file together with adding a copy of its rows (re-enrichment replaces rows in one commit), so the
+    /// days of replaced rows are those of the added copy; a file added and removed again since the watermark is not read.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> AddedSinceAsync(TableDef def, long since, Snapshot snapshot, CancellationToken ct)
     {
+        var live = snapshot.FileStorePaths().ToHashSet(StringComparer.Ordinal);
         var files = new List<string>();
-        for (var v = since + 1; v <= until; v++)
+        for (var v = since + 1; v <= snapshot.Version; v++)
         {
             var actions = await DeltaLog.ReadCommitAsync(lake.Store, def.Path, v, ct) ?? [];
             files.AddRange(actions.Where(a => a.Add is not null).Select(a => DeltaPaths.Join(def.Path, DeltaPaths.DecodeActionPath(a.Add!.Path))));
         }
-        return files;
+        return files.Where(live.Contains).Distinct(StringComparer.Ordinal).ToList();
     }
 
     private async Task<IEnumerable<DateOnly>> DaysOfAsync(DuckDbConnection c, IReadOnlyList<string> storePaths, string column, CancellationToken ct)

@@ -62,10 +62,12 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         try
         {
             var c = lake.Engine;
+            // Scoring may use the engine (the sentiment cache), so it runs before the staging appender is opened.
+            var news = batch.Stream == EventStream.News ? await ScoreNewsAsync(pending, now, tally, ct) : null;
             c.Execute($"CREATE OR REPLACE TEMP TABLE {Staged} ({def.DuckDbColumnList()})");
             using (var appender = c.CreateAppender(Staged))
             {
-                if (batch.Stream == EventStream.News) await StageNewsAsync(appender, pending, now, tally, ct);
+                if (news is not null) StageNews(appender, news, now, tally);
                 else StagePrices(appender, pending, now, tally);
             }
             await Quarantine.WriteAsync(lake, batch, tally.Rejected, now, ct);
@@ -101,7 +103,9 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         };
     }
 
-    private async Task StageNewsAsync(DuckDbAppender a, IReadOnlyList<RawEvent> events, DateTimeOffset now, Tally tally, CancellationToken ct)
+    private sealed record ScoredNews(List<(NewsArticle Article, RawEvent Event, string TitleKey)> Articles, IReadOnlyDictionary<string, SentimentResult> Results);
+
+    private async Task<ScoredNews> ScoreNewsAsync(IReadOnlyList<RawEvent> events, DateTimeOffset now, Tally tally, CancellationToken ct)
     {
         var articles = new List<(NewsArticle Article, RawEvent Event, string TitleKey)>();
         foreach (var e in events)
@@ -117,9 +121,14 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         var requests = articles.Select(x => new SentimentRequest(x.Article.ArticleId, x.Article.Title)).ToList();
         var (results, usage) = await enricher.ScoreAsync(requests, ct);
         tally.Usage = usage;
-        foreach (var (article, e, titleKey) in articles)
+        return new ScoredNews(articles, results);
+    }
+
+    private static void StageNews(DuckDbAppender a, ScoredNews news, DateTimeOffset now, Tally tally)
+    {
+        foreach (var (article, e, titleKey) in news.Articles)
         {
-            var s = results[article.ArticleId];
+            var s = news.Results[article.ArticleId];
             var coins = article.Coins.Count > 0 ? article.Coins : s.Coins.Count > 0 ? s.Coins : [MarketCoin];
             foreach (var coin in coins)
             {

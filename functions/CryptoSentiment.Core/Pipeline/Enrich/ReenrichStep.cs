@@ -1,0 +1,161 @@
+using CryptoSentiment.DuckDb;
+using CryptoSentiment.Lake;
+using CryptoSentiment.Lake.Delta;
+using CryptoSentiment.Sentiment;
+using CryptoSentiment.Sql;
+
+namespace CryptoSentiment.Pipeline.Enrich;
+
+/// <summary>What one re-enrichment did.</summary>
+public sealed record ReenrichOutcome
+{
+    /// <summary>Silver rows with scorer <c>fallback</c> found (before this run).</summary>
+    public int FallbackRows { get; init; }
+    /// <summary>Distinct articles behind <see cref="FallbackRows"/>.</summary>
+    public int FallbackArticles { get; init; }
+    /// <summary>Articles that got a real answer this time (their rows were replaced).</summary>
+    public int RescoredArticles { get; init; }
+    /// <summary>Silver rows replaced (scorer no longer <c>fallback</c>).</summary>
+    public int ReplacedRows { get; init; }
+    /// <summary>Silver files removed and rewritten (their other rows unchanged).</summary>
+    public int FilesRewritten { get; init; }
+    /// <summary>The silver version of the replacing commit; null when nothing changed.</summary>
+    public long? Version { get; init; }
+    /// <summary>Why nothing was attempted (e.g. the configured scorer is the offline one); null otherwise.</summary>
+    public string? Skipped { get; init; }
+    public SentimentUsage Sentiment { get; init; } = new();
+
+    public bool Changed => Version is not null;
+}
+
+/// <summary>
+/// Re-enrichment (ARCHITECTURE §6): finds the silver news rows scored <c>fallback</c> (the LLM could not answer when
+/// they were ingested), re-scores their headlines with the configured scorer through the cache, and replaces them in
+/// silver with ONE commit that removes every file holding a row that got a real answer and adds a rewritten copy of
+/// those files: all their other rows unchanged, rows that are still <c>fallback</c> unchanged. Article ids, coins,
+/// lineage and row counts never change, so the bronze/silver reconciliation of <c>verify</c> still holds, and gold
+/// sees the days of the rewritten rows as touched (they are in the added file).
+/// Idempotent: with the LLM still down nothing is committed; after a success there are no fallback rows left to find.
+/// Concurrent ingest appends are kept (the commit lands after them); if another writer removed one of the same files,
+/// the attempt is redone on the new snapshot.
+/// </summary>
+public sealed class ReenrichStep(Lakehouse lake, Enricher enricher)
+{
+    public const string Operation = "REENRICH";
+    public const int MaxAttempts = 5;
+    private const string Staged = "stage_reenrich";
+    private const string Answers = "stage_reenrich_answers";
+
+    private static TableDef Silver => LakeTables.SilverNewsSentiment;
+
+    /// <summary>Runs the re-enrichment; hold <see cref="Lakehouse.EngineLock"/> (the pipeline does).</summary>
+    public async Task<ReenrichOutcome> RunAsync(CancellationToken ct = default)
+    {
+        if (enricher.Scorer.Name == OfflineScorer.ScorerName)
+            return new ReenrichOutcome { Skipped = "SENTIMENT_SCORER is offline: fallback rows wait for the LLM (set SENTIMENT_SCORER=llm)" };
+        var usage = new SentimentUsage();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var outcome = await ReplaceAsync(u => usage += u, ct);
+                return outcome with { Sentiment = usage };
+            }
+            catch (DeltaConflictException e) when (e.Kind == ConflictKind.ConcurrentDeleteDelete && attempt < MaxAttempts)
+            {
+                // Another writer replaced some of the same files: redo on its result (answers come from the cache now).
+                await Task.Delay(Random.Shared.Next(0, 1 + attempt * 10), ct);
+            }
+            finally { lake.Engine.Execute($"DROP TABLE IF EXISTS {Staged}; DROP TABLE IF EXISTS {Answers};"); }
+        }
+    }
+
+    private async Task<ReenrichOutcome> ReplaceAsync(Action<SentimentUsage> spent, CancellationToken ct)
+    {
+        if (await lake.SnapshotIfExistsAsync(Silver, ct) is not { } snapshot || snapshot.Files.Count == 0) return new ReenrichOutcome();
+        var table = await lake.TableAsync(Silver, ct);
+        var c = lake.Engine;
+
+        // 1. The fallback rows: which file, which article, which headline.
+        var fileByLocal = new Dictionary<string, AddAction>(StringComparer.Ordinal);
+        foreach (var add in snapshot.Files.Values)
+        {
+            var path = snapshot.StorePath(add);
+            fileByLocal[lake.Store.LocalPath(path) ?? await lake.Store.MaterializeAsync(path, ct)] = add;
+        }
+        var filesByArticle = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var titles = new Dictionary<string, string>(StringComparer.Ordinal);
+        var fallbackRows = 0;
+        var list = string.Join(", ", fileByLocal.Keys.Select(DuckDbConnection.QuoteLiteral));
+        using (var r = c.Query($"SELECT filename, article_id, any_value(title), count(*) FROM read_parquet([{list}], filename = true) " +
+                               $"WHERE scorer = '{ScorerNames.Fallback}' GROUP BY ALL ORDER BY 2, 1"))
+        {
+            while (r.Read())
+            {
+                var article = r.GetString(1);
+                if (!filesByArticle.TryGetValue(article, out var files)) filesByArticle[article] = files = new(StringComparer.Ordinal);
+                files.Add(r.GetString(0));
+                titles.TryAdd(article, r.GetString(2));
+                fallbackRows += (int)r.GetInt64(3);
+            }
+        }
+        var found = new ReenrichOutcome { FallbackRows = fallbackRows, FallbackArticles = titles.Count };
+        if (titles.Count == 0) return found;
+
+        // 2. Re-score (cache first; fallback answers are not cached, so a later run tries them again).
+        var (results, usage) = await enricher.ScoreAsync(titles.Select(kv => new SentimentRequest(kv.Key, kv.Value)).ToList(), ct);
+        spent(usage);
+        var answered = results.Values.Where(r => r.Scorer is not (ScorerNames.Fallback or ScorerNames.Offline)).ToList();
+        if (answered.Count == 0) return found; // the LLM is still down: nothing changes
+
+        // 3. Rewrite the files holding those rows, with the new answers applied to their fallback rows only.
+        var rewrite = answered.SelectMany(a => filesByArticle[a.Id]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        c.Execute($"CREATE OR REPLACE TEMP TABLE {Answers} (article_id VARCHAR, label VARCHAR, polarity INTEGER, confidence DOUBLE, " +
+                  "context_summary VARCHAR, scorer VARCHAR, model VARCHAR, prompt_version VARCHAR, tokens_in INTEGER, tokens_out INTEGER)");
+        using (var a = c.CreateAppender(Answers))
+        {
+            foreach (var s in answered)
+            {
+                a.Append(s.Id).Append(s.Label.ToString()).Append((int)s.Label).Append(s.Confidence).Append(s.ContextSummary).Append(s.Scorer)
+                 .Append(s.Model).Append(s.PromptVersion).Append(s.TokensIn).Append(s.TokensOut);
+                a.EndRow();
+            }
+        }
+        c.Execute($"CREATE OR REPLACE TEMP TABLE {Staged} ({Silver.DuckDbColumnList()})");
+        c.Execute($"INSERT INTO {Staged} {LakeViews.SelectSql(Silver, rewrite)}");
+        long replaced;
+        using (var r = c.Query(SqlFiles.Get("enrich/apply_rescored.sql"))) replaced = r.RowsChanged;
+        var rows = c.Scalar<long>($"SELECT count(*) FROM {Staged}");
+        var adds = await ParquetWriter.WriteAsync(c, Staged, Silver, lake.Store, ct);
+
+        // 4. One commit: remove the old files, add the rewritten ones. No txn and no numDuplicates: no article is added.
+        var tx = table.BeginTransaction();
+        foreach (var local in rewrite) tx.Remove(fileByLocal[local]);
+        foreach (var add in adds) tx.Add(add);
+        tx.CommitInfo(Operation,
+            new Dictionary<string, string> { ["scorer"] = enricher.Scorer.Name },
+            new Dictionary<string, long>
+            {
+                ["numRemovedFiles"] = rewrite.Count, ["numAddedFiles"] = adds.Count, ["numCopiedRows"] = rows - replaced,
+                ["numReplacedRows"] = replaced, ["numRescoredArticles"] = answered.Count,
+            });
+        try
+        {
+            var committed = await tx.CommitAsync(ct);
+            return found with
+            {
+                RescoredArticles = answered.Count, ReplacedRows = (int)replaced, FilesRewritten = rewrite.Count, Version = committed.Version,
+            };
+        }
+        catch
+        {
+            // Nothing references the rewritten files: remove them (best effort; unreferenced files are invisible anyway).
+            foreach (var add in adds)
+            {
+                try { await lake.Store.DeleteAsync(DeltaPaths.Join(Silver.Path, DeltaPaths.DecodeActionPath(add.Path)), CancellationToken.None); }
+                catch (Exception) { /* keep the original failure */ }
+            }
+            throw;
+        }
+    }
+}

@@ -1,0 +1,180 @@
+// CryptoSentiment on Azure: `azd up` provisions everything here and deploys dist/functionapp (built by `make publish`).
+// Identity everywhere: no keys or connection strings are created or stored; the Snowflake private key lives in Key Vault
+// (set it after provisioning, see README) and reaches the app as a Key Vault reference.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; used for the resource group and resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Primary location for all resources.')
+param location string
+
+@description('Object id of the user running azd (gets data access for local debugging); empty to skip.')
+param principalId string = ''
+
+@description('Location of the Azure OpenAI account (model availability differs by region); defaults to location.')
+param openAiLocation string = ''
+param openAiModelName string = 'gpt-4o-mini'
+param openAiModelVersion string = '2024-07-18'
+@description('Deployment capacity in thousands of tokens per minute.')
+param openAiCapacity int = 50
+
+param snowflakeAccount string = ''
+param snowflakeUser string = ''
+param snowflakeRole string = 'CRYPTO_SENTIMENT_LOADER'
+param snowflakeWarehouse string = 'CRYPTO_SENTIMENT_WH'
+param snowflakeDatabase string = 'CRYPTO_SENTIMENT'
+param snowflakeSchema string = 'GOLD'
+
+@description('Comma-separated RSS/Atom feed URLs polled by NewsPoll.')
+param newsFeeds string = ''
+@description('CoinGecko simple-price style URL polled by PricePoll.')
+param priceApiUrl string = ''
+
+var abbrs = loadJsonContent('./abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var functionAppName = '${abbrs.webSitesFunctions}${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    appInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    lakeAccountName: '${abbrs.storageStorageAccounts}lake${resourceToken}'
+    hostAccountName: '${abbrs.storageStorageAccounts}${resourceToken}'
+    lakeContainerName: 'lake'
+    deploymentContainerName: deploymentContainerName
+    location: location
+    tags: tags
+  }
+}
+
+module eventHubs 'modules/eventhubs.bicep' = {
+  name: 'eventhubs'
+  scope: rg
+  params: {
+    name: '${abbrs.eventHubNamespaces}${resourceToken}'
+    location: location
+    tags: tags
+    hubNames: [ 'news', 'prices' ]
+    consumerGroupName: 'crypto-sentiment'
+  }
+}
+
+module openAi 'modules/openai.bicep' = {
+  name: 'openai'
+  scope: rg
+  params: {
+    name: '${abbrs.cognitiveServicesAccounts}${resourceToken}'
+    location: empty(openAiLocation) ? location : openAiLocation
+    tags: tags
+    deploymentName: 'sentiment'
+    modelName: openAiModelName
+    modelVersion: openAiModelVersion
+    capacity: openAiCapacity
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: '${abbrs.keyVaultVaults}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: union(tags, { 'azd-service-name': 'functionapp' })
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    hostStorageAccountName: storage.outputs.hostAccountName
+    deploymentContainerUrl: '${storage.outputs.hostBlobEndpoint}${deploymentContainerName}'
+    appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
+    appSettings: {
+      LAKE_URI: '${storage.outputs.lakeBlobEndpoint}lake'
+      LAKE_AUTH: 'managedidentity'
+      WAREHOUSE: empty(snowflakeAccount) ? 'duckdb:/tmp/warehouse.duckdb' : 'snowflake'
+      SENTIMENT_SCORER: 'llm'
+      AZURE_OPENAI_ENDPOINT: openAi.outputs.endpoint
+      AZURE_OPENAI_DEPLOYMENT: openAi.outputs.deploymentName
+      SNOWFLAKE_ACCOUNT: snowflakeAccount
+      SNOWFLAKE_USER: snowflakeUser
+      SNOWFLAKE_ROLE: snowflakeRole
+      SNOWFLAKE_WAREHOUSE: snowflakeWarehouse
+      SNOWFLAKE_DATABASE: snowflakeDatabase
+      SNOWFLAKE_SCHEMA: snowflakeSchema
+      SNOWFLAKE_PRIVATE_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/snowflake-private-key)'
+      EventHubConnection__fullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
+      EventHubConnection__credential: 'managedidentity'
+      EventHubConnection__clientId: identity.outputs.clientId
+      EVENTHUB_NEWS: 'news'
+      EVENTHUB_PRICES: 'prices'
+      EVENTHUB_CONSUMER_GROUP: eventHubs.outputs.consumerGroupName
+      NEWS_FEEDS: newsFeeds
+      PRICE_API_URL: priceApiUrl
+    }
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    identityPrincipalId: identity.outputs.principalId
+    principalId: principalId
+    lakeAccountName: storage.outputs.lakeAccountName
+    hostAccountName: storage.outputs.hostAccountName
+    eventHubNamespaceName: eventHubs.outputs.name
+    openAiAccountName: openAi.outputs.name
+    keyVaultName: keyVault.outputs.name
+    appInsightsName: monitoring.outputs.appInsightsName
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output LAKE_URI string = '${storage.outputs.lakeBlobEndpoint}lake'
+output AZURE_OPENAI_ENDPOINT string = openAi.outputs.endpoint
+output AZURE_OPENAI_DEPLOYMENT string = openAi.outputs.deploymentName
+output EVENTHUB_NAMESPACE string = eventHubs.outputs.fullyQualifiedNamespace
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
