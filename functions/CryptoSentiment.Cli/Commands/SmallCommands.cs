@@ -48,11 +48,8 @@ internal static class LoadCommand
         cmd.SetAction(async (r, ct) =>
         {
             var settings = CommonOptions.Settings(r, lake, warehouse);
-            if (r.GetValue(target) == "snowflake" || (r.GetValue(target) is null && settings.WarehouseDuckDbPath is null))
-                throw new NotSupportedException("The Snowflake loader is not available in this build; use --target duckdb.");
-            if (settings.WarehouseDuckDbPath is null) settings = settings with { Warehouse = Settings.DefaultWarehouse };
             using var pipeline = new CryptoPipeline(settings);
-            var load = await pipeline.LoadWarehouseAsync(ct);
+            var load = await pipeline.LoadWarehouseAsync(r.GetValue(target), line => Console.Error.WriteLine(line), ct);
             var t = new Table().AddColumns("table", "rows", "changed by this load");
             foreach (var (table, rows) in load.Rows) t.AddRow(table, Summary.N(rows), Summary.N(load.Changed[table]));
             AnsiConsole.Write(t);
@@ -76,11 +73,9 @@ internal static class RefreshCommand
             var gold = await pipeline.RefreshGoldAsync(ct);
             AnsiConsole.MarkupLine(gold.RecomputedDays.Count == 0 ? "gold: up to date"
                 : $"gold: recomputed {gold.RecomputedDays.Count} day(s): " + string.Join(", ", gold.RowsWritten.Select(kv => $"{kv.Key} {kv.Value:N0} rows")));
-            if (pipeline.Settings.WarehouseDuckDbPath is not null)
-            {
-                var load = await pipeline.LoadWarehouseAsync(ct);
-                AnsiConsole.MarkupLine("warehouse: " + string.Join(", ", load.Changed.Select(kv => $"{kv.Key} {kv.Value:N0} changed")));
-            }
+            // The configured warehouse (WAREHOUSE: the DuckDB file or Snowflake), as the GoldRefresh timer does.
+            var load = await pipeline.LoadWarehouseAsync(null, line => Console.Error.WriteLine(line), ct);
+            AnsiConsole.MarkupLine("warehouse: " + string.Join(", ", load.Changed.Select(kv => $"{kv.Key} {kv.Value:N0} changed")));
             return 0;
         });
         return cmd;

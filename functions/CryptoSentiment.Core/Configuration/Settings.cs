@@ -36,6 +36,20 @@ public sealed record Settings
     /// <summary><c>LLM_PRICE_OUTPUT_PER_1M</c>: USD per 1M output tokens, for the cost ledger (default 0.60, gpt-4o-mini list price).</summary>
     public double LlmPriceOutputPer1M { get; init; } = 0.60;
 
+    /// <summary><c>SNOWFLAKE_*</c>: the Snowflake warehouse loader (SQL API v2, key-pair JWT) when <c>WAREHOUSE=snowflake</c>.</summary>
+    public string? SnowflakeAccount { get; init; }
+    public string? SnowflakeUser { get; init; }
+    public string? SnowflakeRole { get; init; }
+    public string? SnowflakeWarehouse { get; init; }
+    public string? SnowflakeDatabase { get; init; }
+    public string? SnowflakeSchema { get; init; }
+    /// <summary><c>SNOWFLAKE_PRIVATE_KEY</c>: PEM (a Key Vault reference in Azure); printed as [redacted].</summary>
+    public SecretText? SnowflakePrivateKey { get; init; }
+    /// <summary><c>SNOWFLAKE_URL</c>: optional override of <c>https://&lt;account&gt;.snowflakecomputing.com</c>.</summary>
+    public string? SnowflakeUrl { get; init; }
+    /// <summary><c>SNOWFLAKE_BATCH_ROWS</c>: rows per staging INSERT request (default 1000).</summary>
+    public int SnowflakeBatchRows { get; init; } = 1000;
+
     /// <summary>The DuckDB warehouse file when <see cref="Warehouse"/> is <c>duckdb:&lt;path&gt;</c>, else null.</summary>
     public string? WarehouseDuckDbPath =>
         Warehouse.StartsWith("duckdb:", StringComparison.OrdinalIgnoreCase) ? Warehouse["duckdb:".Length..] : null;
@@ -64,6 +78,15 @@ public sealed record Settings
             PriceApiUrl = Get("PRICE_API_URL"),
             LlmPriceInputPer1M = Price(Get("LLM_PRICE_INPUT_PER_1M"), "LLM_PRICE_INPUT_PER_1M") ?? 0.15,
             LlmPriceOutputPer1M = Price(Get("LLM_PRICE_OUTPUT_PER_1M"), "LLM_PRICE_OUTPUT_PER_1M") ?? 0.60,
+            SnowflakeAccount = Get("SNOWFLAKE_ACCOUNT"),
+            SnowflakeUser = Get("SNOWFLAKE_USER"),
+            SnowflakeRole = Get("SNOWFLAKE_ROLE"),
+            SnowflakeWarehouse = Get("SNOWFLAKE_WAREHOUSE"),
+            SnowflakeDatabase = Get("SNOWFLAKE_DATABASE"),
+            SnowflakeSchema = Get("SNOWFLAKE_SCHEMA"),
+            SnowflakePrivateKey = Get("SNOWFLAKE_PRIVATE_KEY") is { } pem ? new SecretText(pem) : null,
+            SnowflakeUrl = Get("SNOWFLAKE_URL"),
+            SnowflakeBatchRows = int.TryParse(Get("SNOWFLAKE_BATCH_ROWS"), out var sb) && sb > 0 ? sb : 1000,
         };
     }
 

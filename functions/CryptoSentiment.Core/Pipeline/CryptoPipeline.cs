@@ -71,13 +71,18 @@ public sealed class CryptoPipeline : IDisposable
         finally { Lake.EngineLock.Release(); }
     }
 
-    /// <summary>Loads gold (and the classified headlines) into the embedded DuckDB warehouse.</summary>
-    public async Task<LoadOutcome> LoadWarehouseAsync(CancellationToken ct = default)
+    /// <summary>
+    /// Loads gold (and the classified headlines) into the configured warehouse (<c>WAREHOUSE</c>: the DuckDB file or
+    /// Snowflake), or into <paramref name="target"/> (<c>duckdb</c> | <c>snowflake</c>). Idempotent.
+    /// </summary>
+    public async Task<LoadOutcome> LoadWarehouseAsync(CancellationToken ct = default) => await LoadWarehouseAsync(null, null, ct);
+
+    /// <inheritdoc cref="LoadWarehouseAsync(CancellationToken)"/>
+    public async Task<LoadOutcome> LoadWarehouseAsync(string? target, Action<string>? log = null, CancellationToken ct = default)
     {
-        var file = Settings.WarehouseDuckDbPath
-            ?? throw new NotSupportedException($"WAREHOUSE '{Settings.Warehouse}': only duckdb:<path> is available in this build.");
+        using var warehouse = Warehouses.Create(Settings, target, log);
         await Lake.EngineLock.WaitAsync(ct);
-        try { return await DuckDbWarehouse.LoadAsync(Lake, file, ct); }
+        try { return await warehouse.LoadAsync(Lake, ct); }
         finally { Lake.EngineLock.Release(); }
     }
 

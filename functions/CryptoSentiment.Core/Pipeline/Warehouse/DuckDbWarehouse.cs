@@ -1,45 +1,39 @@
 using CryptoSentiment.DuckDb;
-using CryptoSentiment.Lake;
 using CryptoSentiment.Sql;
 
 namespace CryptoSentiment.Pipeline.Warehouse;
 
-/// <summary>Rows inserted/updated/deleted per warehouse table by one load.</summary>
-public sealed record LoadOutcome(IReadOnlyDictionary<string, long> Changed, IReadOnlyDictionary<string, long> Rows);
-
 /// <summary>
-/// The embedded warehouse: a DuckDB file with COIN_DAILY, COIN_HOURLY, TOP_COIN_DAILY and HEADLINES, loaded from
-/// the lake by MERGE on their keys (<c>Sql/warehouse/*.sql</c>) in one transaction. Loading twice changes nothing.
+/// The embedded warehouse: a DuckDB file with COIN_DAILY, COIN_HOURLY, TOP_COIN_DAILY and HEADLINES (+ the dashboard
+/// views), loaded from the lake by the portable MERGE + prune statements (<c>Sql/warehouse/*.sql</c>, the same text
+/// the Snowflake loader sends) in one transaction. Loading twice changes nothing.
 /// </summary>
-public static class DuckDbWarehouse
+public sealed class DuckDbWarehouse(string warehouseFile) : IWarehouse
 {
-    private static readonly (string Table, string Merge)[] Loads =
-    [
-        ("COIN_DAILY", "warehouse/merge_coin_daily.sql"),
-        ("COIN_HOURLY", "warehouse/merge_coin_hourly.sql"),
-        ("TOP_COIN_DAILY", "warehouse/merge_top_coin_daily.sql"),
-        ("HEADLINES", "warehouse/merge_headlines.sql"),
-    ];
+    public string File { get; } = warehouseFile;
+    public string Name => "duckdb:" + File;
 
-    private static readonly TableDef[] Sources =
-        [LakeTables.GoldCoinDaily, LakeTables.GoldCoinHourly, LakeTables.GoldTopCoinDaily, LakeTables.SilverNewsSentiment];
+    public static Task<LoadOutcome> LoadAsync(Lakehouse lake, string warehouseFile, CancellationToken ct = default) =>
+        new DuckDbWarehouse(warehouseFile).LoadAsync(lake, ct);
 
-    public static async Task<LoadOutcome> LoadAsync(Lakehouse lake, string warehouseFile, CancellationToken ct = default)
+    public async Task<LoadOutcome> LoadAsync(Lakehouse lake, CancellationToken ct = default)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(warehouseFile));
+        var dir = Path.GetDirectoryName(Path.GetFullPath(File));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        using var c = DuckDbConnection.Open(warehouseFile);
+        using var c = DuckDbConnection.Open(File);
         c.Execute(SqlFiles.Get("warehouse/schema.sql"));
-        await lake.CreateViewsAsync(c, Sources, ct);
+        c.Execute(SqlFiles.Get("warehouse/views.sql"));
+        await lake.CreateViewsAsync(c, WarehouseTable.LakeSources, ct);
         var changed = new Dictionary<string, long>();
         var rows = new Dictionary<string, long>();
         c.Execute("BEGIN TRANSACTION");
         try
         {
-            foreach (var (table, merge) in Loads)
+            foreach (var t in WarehouseTable.All)
             {
-                using (var r = c.Query(SqlFiles.Get(merge))) changed[table] = r.RowsChanged;
-                rows[table] = c.Scalar<long>($"SELECT count(*) FROM {table}");
+                var source = "(\n" + t.SourceSql + "\n)";
+                changed[t.Name] = Changed(c, t.Merge(source)) + Changed(c, t.Prune(source));
+                rows[t.Name] = c.Scalar<long>($"SELECT count(*) FROM {t.Name}");
             }
             c.Execute("COMMIT");
         }
@@ -50,4 +44,13 @@ public static class DuckDbWarehouse
         }
         return new LoadOutcome(changed, rows);
     }
+
+    /// <summary>DuckDB answers DML with one row holding the count of rows it changed.</summary>
+    internal static long Changed(DuckDbConnection c, string sql)
+    {
+        using var r = c.Query(sql);
+        return r.ColumnCount == 1 && r.Read() && !r.IsNull(0) ? r.GetInt64(0) : r.RowsChanged;
+    }
+
+    public void Dispose() { }
 }

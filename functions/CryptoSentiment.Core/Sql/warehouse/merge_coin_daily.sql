@@ -1,11 +1,15 @@
--- COIN_DAILY ← gold/coin_daily, keyed by (coin, day). Rows gold no longer has are deleted: the table mirrors gold.
+-- COIN_DAILY ← the source relation, keyed by (coin, day): insert new keys, update changed rows, leave equal rows alone.
+-- Portable: this exact text runs on DuckDB (embedded warehouse) and Snowflake. The source relation is the lake's
+-- source_coin_daily.sql (DuckDB) or the load's rows in COIN_DAILY_STAGE (Snowflake).
 MERGE INTO COIN_DAILY AS t
-USING gold_coin_daily AS s
+USING {source} AS s
 ON t.coin = s.coin AND t.day = s.day
-WHEN MATCHED AND (t.mentions, t.positive, t.negative, t.neutral, t.pct_positive, t.pct_negative, t.pct_neutral,
-                  t.weighted_score, t.avg_confidence, t.close_usd, t.return_1d, t.corr_7d)
-     IS DISTINCT FROM (s.mentions, s.positive, s.negative, s.neutral, s.pct_positive, s.pct_negative, s.pct_neutral,
-                       s.weighted_score, s.avg_confidence, s.close_usd, s.return_1d, s.corr_7d)
+WHEN MATCHED AND (t.mentions IS DISTINCT FROM s.mentions OR t.positive IS DISTINCT FROM s.positive
+        OR t.negative IS DISTINCT FROM s.negative OR t.neutral IS DISTINCT FROM s.neutral
+        OR t.pct_positive IS DISTINCT FROM s.pct_positive OR t.pct_negative IS DISTINCT FROM s.pct_negative
+        OR t.pct_neutral IS DISTINCT FROM s.pct_neutral OR t.weighted_score IS DISTINCT FROM s.weighted_score
+        OR t.avg_confidence IS DISTINCT FROM s.avg_confidence OR t.close_usd IS DISTINCT FROM s.close_usd
+        OR t.return_1d IS DISTINCT FROM s.return_1d OR t.corr_7d IS DISTINCT FROM s.corr_7d)
     THEN UPDATE SET mentions = s.mentions, positive = s.positive, negative = s.negative, neutral = s.neutral,
         pct_positive = s.pct_positive, pct_negative = s.pct_negative, pct_neutral = s.pct_neutral,
         weighted_score = s.weighted_score, avg_confidence = s.avg_confidence, close_usd = s.close_usd,
@@ -14,4 +18,3 @@ WHEN NOT MATCHED THEN INSERT (coin, day, mentions, positive, negative, neutral, 
         weighted_score, avg_confidence, close_usd, return_1d, corr_7d)
     VALUES (s.coin, s.day, s.mentions, s.positive, s.negative, s.neutral, s.pct_positive, s.pct_negative, s.pct_neutral,
         s.weighted_score, s.avg_confidence, s.close_usd, s.return_1d, s.corr_7d)
-WHEN NOT MATCHED BY SOURCE THEN DELETE

@@ -1,8 +1,8 @@
--- TOP_COIN_DAILY ← gold/top_coin_daily, keyed by day.
+-- TOP_COIN_DAILY ← the source relation, keyed by day. Portable (DuckDB and Snowflake), see merge_coin_daily.sql.
 MERGE INTO TOP_COIN_DAILY AS t
-USING gold_top_coin_daily AS s
+USING {source} AS s
 ON t.day = s.day
-WHEN MATCHED AND (t.coin, t.weighted_score, t.mentions) IS DISTINCT FROM (s.coin, s.weighted_score, s.mentions)
+WHEN MATCHED AND (t.coin IS DISTINCT FROM s.coin OR t.weighted_score IS DISTINCT FROM s.weighted_score
+        OR t.mentions IS DISTINCT FROM s.mentions)
     THEN UPDATE SET coin = s.coin, weighted_score = s.weighted_score, mentions = s.mentions
 WHEN NOT MATCHED THEN INSERT (day, coin, weighted_score, mentions) VALUES (s.day, s.coin, s.weighted_score, s.mentions)
-WHEN NOT MATCHED BY SOURCE THEN DELETE

@@ -1,4 +1,5 @@
 -- Embedded warehouse (DuckDB file): the analyst-facing tables, loaded from gold/silver by MERGE on their keys.
+-- The Snowflake twin is infra/snowflake/02_tables.sql (same tables and columns; Snowflake types). A test checks they agree.
 CREATE TABLE IF NOT EXISTS COIN_DAILY (
     coin VARCHAR NOT NULL, day DATE NOT NULL, mentions BIGINT NOT NULL, positive BIGINT NOT NULL, negative BIGINT NOT NULL,
     neutral BIGINT NOT NULL, pct_positive DOUBLE, pct_negative DOUBLE, pct_neutral DOUBLE, weighted_score DOUBLE,
@@ -15,6 +16,4 @@ CREATE TABLE IF NOT EXISTS HEADLINES (
     source VARCHAR, url VARCHAR, label VARCHAR NOT NULL, polarity INTEGER NOT NULL, confidence DOUBLE NOT NULL,
     context_summary VARCHAR, scorer VARCHAR NOT NULL, model VARCHAR,
     PRIMARY KEY (article_id, coin));
--- The classified headlines, newest first.
-CREATE OR REPLACE VIEW LATEST_HEADLINES AS
-    SELECT * FROM HEADLINES ORDER BY published_at DESC, article_id, coin;
+-- The dashboard views are shared with Snowflake: infra/snowflake/03_views.sql (embedded as Sql/warehouse/views.sql).

@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Text;
+using CryptoSentiment.DuckDb;
+using CryptoSentiment.Snowflake;
+using CryptoSentiment.Sql;
+
+namespace CryptoSentiment.Pipeline.Warehouse;
+
+/// <summary>
+/// Loads the lake into Snowflake through the SQL API only (no stage/PUT):
+/// <list type="number">
+/// <item>creates the tables if missing (<c>infra/snowflake/02_tables.sql</c>, one multi-statement request);</item>
+/// <item>for each table, reads its rows from the lake (DuckDB, <c>source_*.sql</c>) and stages them in
+///   <c>&lt;TABLE&gt;_STAGE</c> with bound values, in chunks of ≤ <see cref="SnowflakeOptions.MaxRowsPerRequest"/> rows /
+///   ≈ <see cref="SnowflakeOptions.MaxBytesPerRequest"/> bytes. Each chunk is <c>BEGIN; DELETE chunk; INSERT chunk; COMMIT</c>
+///   tagged with this load's id, so a chunk that is sent again replaces itself;</item>
+/// <item>merges every table from its staged rows in <b>one transaction</b>: the portable <c>merge_*.sql</c> and
+///   <c>prune_*.sql</c> (the same text the DuckDB warehouse runs) — deterministic given the staged rows, so a repeat
+///   leaves the same tables;</item>
+/// <item>counts rows, and deletes this load's staged rows (and any older than a day, left by a crashed load).</item>
+/// </list>
+/// Every request has its own requestId and is resubmitted with it (<c>retry=true</c>), so each runs at most once.
+/// </summary>
+public sealed class SnowflakeWarehouse(SnowflakeSqlClient client, bool ownsClient = false, Action<string>? log = null) : IWarehouse
+{
+    private readonly Action<string> _log = log ?? (_ => { });
+
+    public string Name => "snowflake:" + client.Options.EffectiveBaseUrl.GetLeftPart(UriPartial.Authority);
+    public SnowflakeSqlClient Client => client;
+
+    /// <summary>The Snowflake DDL (embedded copy of infra/snowflake/02_tables.sql).</summary>
+    public static string TablesSql => SqlFiles.Get("snowflake/tables.sql");
+
+    public async Task<LoadOutcome> LoadAsync(Lakehouse lake, CancellationToken ct = default)
+    {
+        var ddl = SplitStatements(TablesSql);
+        await client.ExecuteAsync(new SnowflakeStatement(string.Join(";\n", ddl), StatementCount: ddl.Count, Label: "create warehouse tables (02_tables.sql)"), ct);
+
+        var loadId = Guid.NewGuid().ToString("N");
+        var columns = new Dictionary<string, IReadOnlyList<string>>();
+        try
+        {
+            using (var c = DuckDbConnection.Open())
+            {
+                c.Execute("SET TimeZone = 'UTC'");
+                await lake.CreateViewsAsync(c, WarehouseTable.LakeSources, ct);
+                foreach (var t in WarehouseTable.All) columns[t.Name] = await StageAsync(c, t, loadId, ct);
+            }
+
+            // One transaction: every table's MERGE and prune, from this load's staged rows.
+            var sql = new StringBuilder("BEGIN;\n");
+            var bindings = new List<SnowflakeBinding>();
+            foreach (var t in WarehouseTable.All)
+            {
+                var source = $"(SELECT {string.Join(", ", columns[t.Name])} FROM {t.StageTable} WHERE load_id = ?)";
+                sql.Append(t.Merge(source)).Append(";\n").Append(t.Prune(source)).Append(";\n");
+                bindings.Add(SnowflakeBinding.Text(loadId));
+                bindings.Add(SnowflakeBinding.Text(loadId));
+            }
+            sql.Append("COMMIT");
+            var merged = await client.ExecuteAsync(new SnowflakeStatement(sql.ToString(), bindings, 2 + 2 * WarehouseTable.All.Count,
+                $"merge staged rows into {string.Join(", ", WarehouseTable.All.Select(t => t.Name))} (load {loadId})"), ct);
+            var changed = new Dictionary<string, long>();
+            for (var i = 0; i < WarehouseTable.All.Count; i++)
+                changed[WarehouseTable.All[i].Name] = merged.Statements.Count == 2 + 2 * WarehouseTable.All.Count
+                    ? merged.Statements[1 + 2 * i].RowsChanged + merged.Statements[2 + 2 * i].RowsChanged
+                    : throw new SnowflakeException($"Snowflake merge (load {loadId}) returned {merged.Statements.Count} statement results, expected {2 + 2 * WarehouseTable.All.Count}.");
+
+            var count = await client.ExecuteAsync(new SnowflakeStatement(
+                string.Join("\nUNION ALL ", WarehouseTable.All.Select(t => $"SELECT '{t.Name}' AS table_name, COUNT(*) AS row_count FROM {t.Name}")),
+                Label: "count warehouse rows"), ct);
+            var rows = WarehouseTable.All.ToDictionary(t => t.Name, _ => 0L);
+            foreach (var r in count.Rows)
+                rows[r[0]!] = long.Parse(r[1]!, CultureInfo.InvariantCulture);
+            return new LoadOutcome(changed, rows);
+        }
+        finally
+        {
+            await CleanUpAsync(loadId);
+        }
+    }
+
+    /// <summary>Stages one table's lake rows in chunks; returns the column names (the source query's, in order).</summary>
+    private async Task<IReadOnlyList<string>> StageAsync(DuckDbConnection c, WarehouseTable t, string loadId, CancellationToken ct)
+    {
+        using var r = c.Query(t.SourceSql);
+        var names = Enumerable.Range(0, r.ColumnCount).Select(r.ColumnName).ToList();
+        var types = Enumerable.Range(0, r.ColumnCount).Select(r.ColumnType).ToList();
+        var maxRows = Math.Max(1, client.Options.MaxRowsPerRequest);
+        var maxBytes = Math.Max(1, client.Options.MaxBytesPerRequest);
+        var chunk = 0;
+        var staged = 0L;
+        var rows = new List<SnowflakeBinding[]>();
+        var bytes = 0;
+
+        async Task FlushAsync()
+        {
+            if (rows.Count == 0) return;
+            var n = ++chunk;
+            var placeholders = "(?, ?, " + string.Join(", ", names.Select(_ => "?")) + ")";
+            var sql = $"BEGIN;\nDELETE FROM {t.StageTable} WHERE load_id = ? AND chunk = ?;\n"
+                + $"INSERT INTO {t.StageTable} (load_id, chunk, {string.Join(", ", names)}) VALUES\n"
+                + string.Join(",\n", Enumerable.Repeat(placeholders, rows.Count)) + ";\nCOMMIT";
+            var bindings = new List<SnowflakeBinding>(2 + rows.Count * (names.Count + 2))
+                { SnowflakeBinding.Text(loadId), SnowflakeBinding.Fixed(n) };
+            foreach (var row in rows)
+            {
+                bindings.Add(SnowflakeBinding.Text(loadId));
+                bindings.Add(SnowflakeBinding.Fixed(n));
+                bindings.AddRange(row);
+            }
+            await client.ExecuteAsync(new SnowflakeStatement(sql, bindings, 4, $"stage {t.Name} chunk {n} ({rows.Count} rows, load {loadId})"), ct);
+            staged += rows.Count;
+            rows.Clear();
+            bytes = 0;
+        }
+
+        while (r.Read())
+        {
+            var row = new SnowflakeBinding[names.Count];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = Bind(r, i, types[i]);
+                bytes += (row[i].Value?.Length ?? 0) + 32;
+            }
+            rows.Add(row);
+            if (rows.Count >= maxRows || bytes >= maxBytes) await FlushAsync();
+        }
+        await FlushAsync();
+        _log($"snowflake: staged {staged} {t.Name} rows in {chunk} request(s)");
+        return names;
+    }
+
+    /// <summary>A DuckDB value as a SQL API binding: numbers FIXED/REAL, booleans BOOLEAN, text/dates/timestamps TEXT in
+    /// ISO 8601 (Snowflake casts them to the column type on INSERT).</summary>
+    internal static SnowflakeBinding Bind(DuckDbResult r, int i, DuckDbType type)
+    {
+        var isNull = r.IsNull(i);
+        return type switch
+        {
+            DuckDbType.Boolean => SnowflakeBinding.Boolean(isNull ? null : r.GetBoolean(i)),
+            DuckDbType.TinyInt or DuckDbType.SmallInt or DuckDbType.Integer or DuckDbType.BigInt or DuckDbType.UTinyInt
+                or DuckDbType.USmallInt or DuckDbType.UInteger => SnowflakeBinding.Fixed(isNull ? null : r.GetInt64(i)),
+            DuckDbType.Float or DuckDbType.Double or DuckDbType.Decimal => SnowflakeBinding.Real(isNull ? null : r.GetDouble(i)),
+            DuckDbType.Date => SnowflakeBinding.Text(isNull ? null : r.GetDate(i).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+            DuckDbType.TimestampTz or DuckDbType.Timestamp or DuckDbType.TimestampMs or DuckDbType.TimestampS or DuckDbType.TimestampNs =>
+                SnowflakeBinding.Text(isNull ? null : r.GetDateTime(i).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'+00:00'", CultureInfo.InvariantCulture)),
+            DuckDbType.Varchar => SnowflakeBinding.Text(isNull ? null : r.GetString(i)),
+            _ => throw new NotSupportedException($"Column '{r.ColumnName(i)}' has DuckDB type {type}, which the Snowflake loader does not bind."),
+        };
+    }
+
+    /// <summary>Deletes this load's staged rows and any left over for more than a day. Best effort: a failure is logged.</summary>
+    private async Task CleanUpAsync(string loadId)
+    {
+        var cutoff = DateTimeOffset.UtcNow.AddDays(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", CultureInfo.InvariantCulture);
+        var bindings = WarehouseTable.All.SelectMany(_ => new[] { SnowflakeBinding.Text(loadId), SnowflakeBinding.Text(cutoff) }).ToList();
+        var sql = string.Join(";\n", WarehouseTable.All.Select(t => $"DELETE FROM {t.StageTable} WHERE load_id = ? OR staged_at < ?"));
+        try { await client.ExecuteAsync(new SnowflakeStatement(sql, bindings, WarehouseTable.All.Count, $"clean up staged rows (load {loadId})")); }
+        catch (SnowflakeException e) { _log($"snowflake: staged rows of load {loadId} not cleaned up (a later load removes them): {e.Message}"); }
+    }
+
+    /// <summary>Splits a SQL file into statements at top-level <c>;</c> (outside quotes and comments), dropping comments-only parts.</summary>
+    public static List<string> SplitStatements(string sql)
+    {
+        var parts = new List<string>();
+        var sb = new StringBuilder();
+        var hasCode = false;
+        for (var i = 0; i < sql.Length; i++)
+        {
+            var ch = sql[i];
+            if (ch == '-' && i + 1 < sql.Length && sql[i + 1] == '-')
+            {
+                var end = sql.IndexOf('\n', i);
+                end = end < 0 ? sql.Length : end;
+                sb.Append(sql, i, end - i);
+                i = end - 1;
+                continue;
+            }
+            if (ch is '\'' or '"')
+            {
+                var end = i + 1;
+                while (end < sql.Length && (sql[end] != ch || (end + 1 < sql.Length && sql[end + 1] == ch && ++end > 0))) end++;
+                sb.Append(sql, i, Math.Min(end + 1, sql.Length) - i);
+                hasCode = true;
+                i = end;
+                continue;
+            }
+            if (ch == ';')
+            {
+                if (hasCode) parts.Add(sb.ToString().Trim());
+                sb.Clear();
+                hasCode = false;
+                continue;
+            }
+            if (!char.IsWhiteSpace(ch)) hasCode = true;
+            sb.Append(ch);
+        }
+        if (hasCode) parts.Add(sb.ToString().Trim());
+        return parts;
+    }
+
+    public void Dispose()
+    {
+        if (ownsClient) client.Dispose();
+    }
+}

@@ -1,0 +1,4 @@
+-- COIN_DAILY: delete the (coin, day) rows gold no longer has, so the table mirrors gold. Portable (DuckDB and
+-- Snowflake): Snowflake's MERGE has no WHEN NOT MATCHED BY SOURCE, so this is a separate statement on both.
+DELETE FROM COIN_DAILY AS t
+WHERE NOT EXISTS (SELECT 1 FROM {source} AS s WHERE s.coin = t.coin AND s.day = t.day)

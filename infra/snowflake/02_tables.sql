@@ -1,0 +1,80 @@
+-- CryptoSentiment warehouse tables in Snowflake (the twin of the embedded DuckDB warehouse,
+-- functions/CryptoSentiment.Core/Sql/warehouse/schema.sql: same tables, same columns, Snowflake types; a test
+-- checks every DuckDB column exists here with a compatible type). Idempotent: the loader runs this file
+-- (as one multi-statement SQL API request) before every load. Primary keys are informational in Snowflake;
+-- the loader's MERGE keeps them unique.
+CREATE TABLE IF NOT EXISTS COIN_DAILY (
+    coin VARCHAR(32) NOT NULL,
+    day DATE NOT NULL,
+    mentions NUMBER(18,0) NOT NULL,
+    positive NUMBER(18,0) NOT NULL,
+    negative NUMBER(18,0) NOT NULL,
+    neutral NUMBER(18,0) NOT NULL,
+    pct_positive NUMBER(9,4),
+    pct_negative NUMBER(9,4),
+    pct_neutral NUMBER(9,4),
+    weighted_score NUMBER(9,6),
+    avg_confidence NUMBER(9,6),
+    close_usd NUMBER(38,12),
+    return_1d FLOAT,
+    corr_7d NUMBER(9,6),
+    PRIMARY KEY (coin, day)
+);
+CREATE TABLE IF NOT EXISTS COIN_HOURLY (
+    coin VARCHAR(32) NOT NULL,
+    hour TIMESTAMP_TZ NOT NULL,
+    day DATE NOT NULL,
+    mentions NUMBER(18,0) NOT NULL,
+    score NUMBER(9,6),
+    score_24h NUMBER(9,6),
+    volatility_24h NUMBER(9,6),
+    close_usd NUMBER(38,12),
+    return_1h FLOAT,
+    return_24h FLOAT,
+    divergence BOOLEAN,
+    PRIMARY KEY (coin, hour)
+);
+CREATE TABLE IF NOT EXISTS TOP_COIN_DAILY (
+    day DATE NOT NULL,
+    coin VARCHAR(32) NOT NULL,
+    weighted_score NUMBER(9,6),
+    mentions NUMBER(18,0) NOT NULL,
+    PRIMARY KEY (day)
+);
+CREATE TABLE IF NOT EXISTS HEADLINES (
+    article_id VARCHAR NOT NULL,
+    coin VARCHAR(32) NOT NULL,
+    published_at TIMESTAMP_TZ NOT NULL,
+    title VARCHAR(4000) NOT NULL,
+    source VARCHAR,
+    url VARCHAR,
+    label VARCHAR(16) NOT NULL,
+    polarity NUMBER(2,0) NOT NULL,
+    confidence NUMBER(9,6) NOT NULL,
+    context_summary VARCHAR,
+    scorer VARCHAR(16) NOT NULL,
+    model VARCHAR,
+    PRIMARY KEY (article_id, coin)
+);
+-- Staging: each load inserts its rows here in chunks (tagged load_id + chunk, so a re-sent chunk replaces itself),
+-- merges them into the table above in one transaction, then deletes them. TRANSIENT: no fail-safe for scratch rows.
+CREATE TRANSIENT TABLE IF NOT EXISTS COIN_DAILY_STAGE (
+    load_id VARCHAR(64) NOT NULL, chunk NUMBER(9,0) NOT NULL, staged_at TIMESTAMP_TZ NOT NULL DEFAULT CURRENT_TIMESTAMP(),
+    coin VARCHAR(32), day DATE, mentions NUMBER(18,0), positive NUMBER(18,0), negative NUMBER(18,0), neutral NUMBER(18,0),
+    pct_positive NUMBER(9,4), pct_negative NUMBER(9,4), pct_neutral NUMBER(9,4), weighted_score NUMBER(9,6),
+    avg_confidence NUMBER(9,6), close_usd NUMBER(38,12), return_1d FLOAT, corr_7d NUMBER(9,6)
+);
+CREATE TRANSIENT TABLE IF NOT EXISTS COIN_HOURLY_STAGE (
+    load_id VARCHAR(64) NOT NULL, chunk NUMBER(9,0) NOT NULL, staged_at TIMESTAMP_TZ NOT NULL DEFAULT CURRENT_TIMESTAMP(),
+    coin VARCHAR(32), hour TIMESTAMP_TZ, day DATE, mentions NUMBER(18,0), score NUMBER(9,6), score_24h NUMBER(9,6),
+    volatility_24h NUMBER(9,6), close_usd NUMBER(38,12), return_1h FLOAT, return_24h FLOAT, divergence BOOLEAN
+);
+CREATE TRANSIENT TABLE IF NOT EXISTS TOP_COIN_DAILY_STAGE (
+    load_id VARCHAR(64) NOT NULL, chunk NUMBER(9,0) NOT NULL, staged_at TIMESTAMP_TZ NOT NULL DEFAULT CURRENT_TIMESTAMP(),
+    day DATE, coin VARCHAR(32), weighted_score NUMBER(9,6), mentions NUMBER(18,0)
+);
+CREATE TRANSIENT TABLE IF NOT EXISTS HEADLINES_STAGE (
+    load_id VARCHAR(64) NOT NULL, chunk NUMBER(9,0) NOT NULL, staged_at TIMESTAMP_TZ NOT NULL DEFAULT CURRENT_TIMESTAMP(),
+    article_id VARCHAR, coin VARCHAR(32), published_at TIMESTAMP_TZ, title VARCHAR(4000), source VARCHAR, url VARCHAR,
+    label VARCHAR(16), polarity NUMBER(2,0), confidence NUMBER(9,6), context_summary VARCHAR, scorer VARCHAR(16), model VARCHAR
+)
