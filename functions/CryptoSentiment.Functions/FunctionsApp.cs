@@ -18,6 +18,8 @@ public sealed record FunctionsAppOptions
     public string AppRoot { get; init; } = AppContext.BaseDirectory;
     public TimeProvider? Clock { get; init; }
     public ProducerOptions? Producers { get; init; }
+    /// <summary>Makes the process's one pipeline from the settings (default: <c>new CryptoPipeline(settings)</c>); tests pass a scorer here.</summary>
+    public Func<Settings, CryptoSentiment.Pipeline.CryptoPipeline>? PipelineFactory { get; init; }
     /// <summary>Largest request accepted (a batch of events, double-encoded by the host).</summary>
     public long MaxRequestBytes { get; init; } = 512L * 1024 * 1024;
 
@@ -53,7 +55,7 @@ public static class FunctionsApp
             k.Listen(IPAddress.Loopback, options.Port);
             k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
         });
-        builder.Services.AddSingleton(_ => new FunctionHandlers(options.Settings, FunctionCatalog.Load(options.AppRoot), options.Clock, options.Producers));
+        builder.Services.AddSingleton(_ => new FunctionHandlers(options.Settings, FunctionCatalog.Load(options.AppRoot), options.Clock, options.Producers, options.PipelineFactory));
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CryptoSentiment.Functions");
 

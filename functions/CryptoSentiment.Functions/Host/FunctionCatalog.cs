@@ -31,6 +31,7 @@ public sealed class FunctionCatalog
         new("GoldRefresh", "timerTrigger", "timer", null, []),
         new("NewsPoll", "timerTrigger", "timer", null, ["news"]),
         new("PricePoll", "timerTrigger", "timer", null, ["prices"]),
+        new("Reenrich", "timerTrigger", "timer", null, []),
     ]);
 
     /// <summary>Reads every <c>*/function.json</c> under <paramref name="appRoot"/>; <see cref="Default"/> when there is none.</summary>

@@ -41,7 +41,7 @@ public sealed class FunctionHandlers : IDisposable
             ["GoldRefresh"] = GoldRefreshAsync,
             ["NewsPoll"] = NewsPollAsync,
             ["PricePoll"] = PricePollAsync,
-            // Reenrich (hourly timer) joins here once CryptoSentiment.Core has the re-enrichment step.
+            ["Reenrich"] = ReenrichAsync,
         };
     }
 
@@ -115,19 +115,53 @@ public sealed class FunctionHandlers : IDisposable
     private async Task GoldRefreshAsync(FunctionDef def, JsonElement request, HostResponse response, CancellationToken ct)
     {
         LogTimer(def, request, response);
+        response.ReturnValue = await RefreshGoldAndLoadAsync(def, response, ct);
+    }
+
+    /// <summary>Re-scores silver rows marked <c>fallback</c> (the LLM was down at ingest), then refreshes gold and the warehouse.</summary>
+    private async Task ReenrichAsync(FunctionDef def, JsonElement request, HostResponse response, CancellationToken ct)
+    {
+        LogTimer(def, request, response);
+        var o = await Pipeline.ReenrichAsync(ct);
+        var result = new JsonObject
+        {
+            ["fallbackRows"] = o.FallbackRows,
+            ["fallbackArticles"] = o.FallbackArticles,
+            ["rescoredArticles"] = o.RescoredArticles,
+            ["replacedRows"] = o.ReplacedRows,
+            ["silverVersion"] = o.Version,
+        };
+        response.ReturnValue = result;
+        if (o.Skipped is { } why)
+        {
+            response.Log($"{def.Name}: skipped: {why}");
+            result["skipped"] = why;
+            return;
+        }
+        response.Log(o.FallbackRows == 0 ? $"{def.Name}: no fallback rows in silver"
+            : o.Changed ? $"{def.Name}: {o.FallbackRows} fallback row(s) of {o.FallbackArticles} article(s); {o.RescoredArticles} article(s) re-scored, " +
+                          $"{o.ReplacedRows} row(s) replaced in {o.FilesRewritten} file(s) (silver v{o.Version}); {o.Sentiment.Calls} scorer call(s)"
+            : $"{def.Name}: {o.FallbackRows} fallback row(s): the scorer still falls back, nothing changed");
+        if (o.Changed) result["gold"] = await RefreshGoldAndLoadAsync(def, response, ct);
+    }
+
+    private async Task<JsonObject> RefreshGoldAndLoadAsync(FunctionDef def, HostResponse response, CancellationToken ct)
+    {
         var gold = await Pipeline.RefreshGoldAsync(ct);
         response.Log(gold.RecomputedDays.Count == 0
             ? $"{def.Name}: no new silver data; gold is current"
             : $"{def.Name}: recomputed {gold.RecomputedDays.Count} day(s) {gold.RecomputedDays.Min():yyyy-MM-dd}..{gold.RecomputedDays.Max():yyyy-MM-dd}, " +
               string.Join(", ", gold.RowsWritten.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value} rows")));
-        var load = await Pipeline.LoadWarehouseAsync(ct);
+        var loaderLog = new List<string>();
+        var load = await Pipeline.LoadWarehouseAsync(null, line => { lock (loaderLog) loaderLog.Add($"{def.Name}: {line}"); }, ct);
+        lock (loaderLog) response.Logs.AddRange(loaderLog);
         response.Log($"{def.Name}: warehouse {Settings.Warehouse}: " +
                      string.Join(", ", load.Changed.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value} changed")));
         var rows = new JsonObject();
         foreach (var (k, v) in gold.RowsWritten.OrderBy(r => r.Key, StringComparer.Ordinal)) rows[k] = v;
         var changed = new JsonObject();
         foreach (var (k, v) in load.Changed.OrderBy(r => r.Key, StringComparer.Ordinal)) changed[k] = v;
-        response.ReturnValue = new JsonObject { ["recomputedDays"] = gold.RecomputedDays.Count, ["goldRows"] = rows, ["warehouseChanged"] = changed };
+        return new JsonObject { ["recomputedDays"] = gold.RecomputedDays.Count, ["goldRows"] = rows, ["warehouseChanged"] = changed };
     }
 
     private async Task NewsPollAsync(FunctionDef def, JsonElement request, HostResponse response, CancellationToken ct)

@@ -3,6 +3,7 @@ using CryptoSentiment.Configuration;
 using CryptoSentiment.Lake.Stores;
 using CryptoSentiment.Pipeline;
 using CryptoSentiment.Producers;
+using CryptoSentiment.Tests.Enrich;
 using CryptoSentiment.Tests.Pipeline;
 
 namespace CryptoSentiment.Tests.Functions;
@@ -19,7 +20,7 @@ public class HandlerTests
         await using var host = await HandlerHost.StartAsync(t.Settings);
         var ready = await host.Http.GetAsync("/");
         Assert.Equal(200, (int)ready.StatusCode);
-        var unknown = await host.PostAsync("Reenrich", TestFiles.ReadPayload("Timer.json"));
+        var unknown = await host.PostAsync("NoSuchFunction", TestFiles.ReadPayload("Timer.json"));
         Assert.Equal(404, unknown.Status);
         Assert.Contains(unknown.Logs, l => l.Contains("no such function") && l.Contains("NewsIngest"));
     }
@@ -125,6 +126,44 @@ public class HandlerTests
             Assert.True(r.ReturnValue.GetProperty("transient").GetBoolean(), r.ToString());
             Assert.Contains(r.Logs, l => l.Contains("transient failure"));
         }
+    }
+
+    [Fact]
+    public async Task Reenrich_replaces_fallback_rows_once_the_llm_answers()
+    {
+        using var t = new TempLake();
+        var llm = new FakeLlmScorer { Mode = FakeMode.Throws };
+        await using var host = await HandlerHost.StartAsync(t.Settings with { SentimentScorer = "llm" }, pipeline: s => new CryptoPipeline(s, llm));
+
+        // The scorer call fails outright: a transient failure, so 500 and the host retries the batch; nothing committed.
+        var failed = await host.PostAsync("NewsIngest", TestFiles.ReadPayload("NewsIngest.string.json"));
+        Assert.True(failed.Status == 500, failed.ToString());
+        Assert.True(failed.ReturnValue.GetProperty("transient").GetBoolean());
+
+        // The LLM's circuit is open: rows are scored offline and marked fallback; the batch lands (200).
+        llm.Mode = FakeMode.Down;
+        var ingest = await host.PostAsync("NewsIngest", TestFiles.ReadPayload("NewsIngest.string.json"));
+        Assert.True(ingest.Status == 200, ingest.ToString());
+        Assert.Equal(3, ingest.Int("accepted"));
+        using var lake = OpenLake(t);
+        Assert.Equal(3, await PipelineTestKit.CountAsync(lake, "SELECT count(*) FROM silver_news_sentiment WHERE scorer = 'fallback'"));
+
+        var stillDown = await host.PostAsync("Reenrich", TestFiles.ReadPayload("Timer.json"));
+        Assert.True(stillDown.Status == 200, stillDown.ToString());
+        Assert.Contains(stillDown.Logs, l => l.Contains("still falls back"));
+
+        llm.Mode = FakeMode.Healthy;
+        var healed = await host.PostAsync("Reenrich", TestFiles.ReadPayload("Timer.json"));
+        Assert.True(healed.Status == 200, healed.ToString());
+        Assert.Equal(3, healed.Int("rescoredArticles"));
+        Assert.True(healed.ReturnValue.GetProperty("gold").GetProperty("recomputedDays").GetInt32() > 0);
+        Assert.Equal(0, await PipelineTestKit.CountAsync(lake, "SELECT count(*) FROM silver_news_sentiment WHERE scorer = 'fallback'"));
+        Assert.Equal(3, await PipelineTestKit.CountAsync(lake, "SELECT count(*) FROM silver_news_sentiment WHERE scorer = 'llm'"));
+        Assert.True(File.Exists(t.WarehouseFile));
+
+        var again = await host.PostAsync("Reenrich", TestFiles.ReadPayload("Timer.json"));
+        Assert.Contains(again.Logs, l => l.Contains("no fallback rows"));
+        await PipelineTestKit.AssertVerifiesAsync(lake);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ namespace CryptoSentiment.Tests.Functions;
 /// </summary>
 public class SmokeTests
 {
-    private static readonly string[] Functions = ["GoldRefresh", "NewsIngest", "NewsPoll", "PricePoll", "PricesIngest"];
+    private static readonly string[] Functions = ["GoldRefresh", "NewsIngest", "NewsPoll", "PricePoll", "PricesIngest", "Reenrich"];
 
     [Fact]
     public async Task Published_handler_serves_every_function_and_redelivery_adds_nothing()
@@ -55,6 +55,9 @@ public class SmokeTests
             Assert.Equal(5, newsPoll.Output("news").Count);
             var pricePoll = await handler.PostAsync("PricePoll", TestFiles.ReadPayload("Timer.json"));
             Assert.Equal(7, pricePoll.Output("prices").Count);
+            var reenrich = await handler.PostAsync("Reenrich", TestFiles.ReadPayload("Timer.json"));
+            Assert.True(reenrich.Status == 200, reenrich + handler.Output);
+            Assert.Contains(reenrich.Logs, l => l.Contains("skipped") && l.Contains("offline")); // the offline scorer has nothing to redo
 
             using var lake = new Lakehouse(new LocalLakeStore(t.LakeDir));
             var first = await PipelineTestKit.StateAsync(lake);

@@ -67,9 +67,11 @@ internal sealed class HandlerHost : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<HandlerHost> StartAsync(Settings settings, string? appRoot = null, ProducerOptions? producers = null)
+    public static async Task<HandlerHost> StartAsync(Settings settings, string? appRoot = null, ProducerOptions? producers = null,
+        Func<Settings, CryptoSentiment.Pipeline.CryptoPipeline>? pipeline = null)
     {
-        var app = FunctionsApp.Build(new FunctionsAppOptions { Port = 0, Settings = settings, AppRoot = appRoot ?? AppContext.BaseDirectory, Producers = producers });
+        var app = FunctionsApp.Build(new FunctionsAppOptions
+            { Port = 0, Settings = settings, AppRoot = appRoot ?? AppContext.BaseDirectory, Producers = producers, PipelineFactory = pipeline });
         await app.StartAsync();
         var http = new HttpClient { BaseAddress = new Uri(FunctionsApp.Urls(app).Single()), Timeout = TimeSpan.FromSeconds(60) };
         return new HandlerHost(app, http);
