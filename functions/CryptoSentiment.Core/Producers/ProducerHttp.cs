@@ -15,16 +15,15 @@ public sealed record FetchedDocument(string Url, byte[] Content, string? MediaTy
 public sealed class ProducerHttp : IDisposable
 {
     private readonly HttpClient _http;
-    private readonly bool _owns;
     private readonly ProducerOptions _options;
 
+    /// <param name="handler">A handler to send through (kept open on dispose); default: a pooled <see cref="SocketsHttpHandler"/> with decompression.</param>
     public ProducerHttp(ProducerOptions? options = null, HttpMessageHandler? handler = null)
     {
         _options = options ?? new ProducerOptions();
         _http = handler is null
             ? new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
             : new HttpClient(handler, disposeHandler: false);
-        _owns = true;
         _http.Timeout = Timeout.InfiniteTimeSpan; // per request below
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
     }
@@ -75,7 +74,7 @@ public sealed class ProducerHttp : IDisposable
         return buffer.ToArray();
     }
 
-    public void Dispose() { if (_owns) _http.Dispose(); }
+    public void Dispose() => _http.Dispose();
 }
 
 /// <summary>Media-type helpers.</summary>
