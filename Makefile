@@ -8,11 +8,16 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-.PHONY: setup build demo test bench publish clean
+.PHONY: setup setup-azurite browser build demo test bench publish clean
 
 ## setup: DuckDB's C library (npm pack of @duckdb/node-bindings-linux-x64, SHA-256 checked) into .local/native
 setup:
 	@bash functions/CryptoSentiment.Core/native/fetch-libduckdb.sh .local/native
+
+## setup-azurite: Azurite, the Azure Storage emulator (npm, pinned by tests/tools/package-lock.json), into tests/tools/node_modules;
+## the Blob lake tests and `bench --azurite` run against it. Idempotent (npm ci only when the lock changed).
+setup-azurite:
+	@bash tests/tools/setup-azurite.sh
 
 build: setup
 	$(DOTNET) build CryptoSentiment.sln -c $(CONFIG) -nologo -v q
@@ -21,8 +26,13 @@ build: setup
 demo: build
 	$(CLI) demo
 
+## browser: Debian's Chromium for the dashboard's browser tests (Playwright drives /usr/bin/chromium; it never downloads one)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium)
+
 ## test: the whole suite; ends with a plain "N passed, N failed, N skipped" line
-test: build
+test: build setup-azurite browser
 	@mkdir -p .local
 	@set -o pipefail; $(DOTNET) test CryptoSentiment.sln -c $(CONFIG) --no-build -nologo -v q \
 		--logger "console;verbosity=normal" 2>&1 | tee .local/test.log; status=$$?; \
@@ -30,8 +40,8 @@ test: build
 	     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' .local/test.log; exit $$status
 
 ## bench: ingest events/s vs DuckDB read_json→parquet, gold recompute for 1M silver rows, peak memory
-bench: build
-	$(CLI) bench
+bench: build setup-azurite
+	$(CLI) bench --azurite
 
 ## publish: the Functions deployment package — dist/functionapp/ (self-contained linux-x64 handler, host.json,
 ## <Function>/function.json, libduckdb.so) and dist/functionapp.zip (exec bit kept); what `azd deploy` ships
@@ -39,4 +49,4 @@ publish:
 	@bash functions/CryptoSentiment.Functions/build/publish.sh dist/functionapp
 
 clean:
-	rm -rf .local dist functions/*/bin functions/*/obj tests/*/bin tests/*/obj
+	rm -rf .local dist functions/*/bin functions/*/obj tests/*/bin tests/*/obj tests/tools/node_modules

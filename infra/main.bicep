@@ -29,6 +29,10 @@ param snowflakeWarehouse string = 'CRYPTO_SENTIMENT_WH'
 param snowflakeDatabase string = 'CRYPTO_SENTIMENT'
 param snowflakeSchema string = 'GOLD'
 
+@description('USD per 1M input / output tokens of the model, for the cost ledger.')
+param llmPriceInputPer1M string = '0.15'
+param llmPriceOutputPer1M string = '0.60'
+
 @description('Comma-separated RSS/Atom feed URLs polled by NewsPoll.')
 param newsFeeds string = ''
 @description('CoinGecko simple-price style URL polled by PricePoll.')
@@ -133,9 +137,21 @@ module functionApp 'modules/functionapp.bicep' = {
       LAKE_URI: '${storage.outputs.lakeBlobEndpoint}lake'
       LAKE_AUTH: 'managedidentity'
       WAREHOUSE: empty(snowflakeAccount) ? 'duckdb:/tmp/warehouse.duckdb' : 'snowflake'
+      COINS_FILE: ''
       SENTIMENT_SCORER: 'llm'
+      SENTIMENT_BATCH_SIZE: '25'
       AZURE_OPENAI_ENDPOINT: openAi.outputs.endpoint
       AZURE_OPENAI_DEPLOYMENT: openAi.outputs.deploymentName
+      LLM_PROMPT_VERSION: 'sentiment-v1'
+      LLM_TIMEOUT_SECONDS: '30'
+      LLM_MAX_RETRIES: '4'
+      LLM_CIRCUIT_FAILURES: '5'
+      LLM_CIRCUIT_BREAK_SECONDS: '30'
+      // Azure OpenAI quota: capacity is in thousands of tokens per minute, with 6 requests per minute per thousand.
+      LLM_TOKENS_PER_MINUTE: string(openAiCapacity * 1000)
+      LLM_REQUESTS_PER_MINUTE: string(openAiCapacity * 6)
+      LLM_PRICE_INPUT_PER_1M: llmPriceInputPer1M
+      LLM_PRICE_OUTPUT_PER_1M: llmPriceOutputPer1M
       SNOWFLAKE_ACCOUNT: snowflakeAccount
       SNOWFLAKE_USER: snowflakeUser
       SNOWFLAKE_ROLE: snowflakeRole
@@ -143,6 +159,7 @@ module functionApp 'modules/functionapp.bicep' = {
       SNOWFLAKE_DATABASE: snowflakeDatabase
       SNOWFLAKE_SCHEMA: snowflakeSchema
       SNOWFLAKE_PRIVATE_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/snowflake-private-key)'
+      SNOWFLAKE_BATCH_ROWS: '1000'
       EventHubConnection__fullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
       EventHubConnection__credential: 'managedidentity'
       EventHubConnection__clientId: identity.outputs.clientId

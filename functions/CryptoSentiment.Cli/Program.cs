@@ -12,10 +12,13 @@ var root = new RootCommand("CryptoSentiment — crypto news sentiment through a 
     GenerateCommand.Create(),
     QueryCommand.Create(),
     ScoreCommand.Create(),
+    EvalCommand.Create(),
+    TrainCommand.Create(),
     LoadCommand.Create(),
     RefreshCommand.Create(),
     VerifyCommand.Create(),
     ReenrichCommand.Create(),
     BenchCommand.Create(),
+    ServeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

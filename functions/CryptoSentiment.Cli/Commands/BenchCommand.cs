@@ -2,11 +2,13 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using CryptoSentiment.Cli.Azurite;
 using CryptoSentiment.Configuration;
 using CryptoSentiment.DuckDb;
 using CryptoSentiment.Events;
 using CryptoSentiment.Generator;
 using CryptoSentiment.Lake;
+using CryptoSentiment.Lake.Stores;
 using CryptoSentiment.Pipeline;
 using Spectre.Console;
 
@@ -25,16 +27,22 @@ internal static class BenchCommand
         var silverRows = new Option<int>("--silver-rows") { Description = "Silver rows for the gold phase.", DefaultValueFactory = _ => 1_000_000 };
         var handlerEvents = new Option<int>("--handler-events") { Description = "News events sent through the Functions handler in 256-event batches.", DefaultValueFactory = _ => 25_600 };
         var phase = new Option<string?>("--phase") { Hidden = true };
+        var azurite = new Option<bool>("--azurite")
+        {
+            Description = "Also measure ingest with the lake on a local Azurite (Blob REST API, SharedKey); installs Azurite into tests/tools when needed.",
+        };
         var cmd = new Command("bench", "Benchmarks: ingest events/s vs DuckDB read_json→parquet, gold recompute for 1M silver rows, Functions handler latency, peak memory.")
-            { events, silverRows, handlerEvents, phase };
+            { events, silverRows, handlerEvents, phase, azurite };
         cmd.SetAction(async (r, ct) =>
         {
             switch (r.GetValue(phase))
             {
-                case "ingest": Emit(await IngestPhase(r.GetValue(events), ct)); return 0;
+                case "ingest": Emit(await IngestPhase(r.GetValue(events), null, ct)); return 0;
+                case "ingest-blob": Emit(await IngestPhase(r.GetValue(events), Settings.FromEnvironment(), ct)); return 0;
                 case "duckdb": Emit(DuckDbPhase(r.GetValue(events))); return 0;
                 case "gold": Emit(await GoldPhase(r.GetValue(silverRows), ct)); return 0;
                 case "handler": Emit(await HandlerPhase(r.GetValue(handlerEvents), ct)); return 0;
+                case "enrich": Emit(await BenchEnrich.RunAsync(ct)); return 0;
             }
             var results = new Dictionary<string, Dictionary<string, double>>();
             await AnsiConsole.Status().StartAsync("benchmarking", async ctx =>
@@ -42,7 +50,23 @@ internal static class BenchCommand
                 foreach (var p in new[] { "ingest", "duckdb", "gold", "handler" })
                 {
                     ctx.Status($"bench: {p} phase (child process, one core)");
-                    results[p] = await Child(p, r.GetValue(events), r.GetValue(silverRows), ct, r.GetValue(handlerEvents));
+                    results[p] = await Child(p, r.GetValue(events), r.GetValue(silverRows), ct, handlerEvents: r.GetValue(handlerEvents));
+                }
+                ctx.Status("bench: enrichment (LLM scorer against the loopback server)");
+                results["enrich"] = await BenchEnrich.RunAsync(ct);
+                if (r.GetValue(azurite))
+                {
+                    // Azurite runs outside the pinned child (its own cores), like a remote storage account would.
+                    ctx.Status("bench: starting Azurite");
+                    using var server = await AzuriteServer.StartAsync(ct: ct);
+                    var lake = server.LakeSettings("bench-" + Guid.NewGuid().ToString("N"));
+                    ctx.Status("bench: ingest with the lake on Azurite (child process, one core)");
+                    results["ingest-blob"] = await Child("ingest-blob", r.GetValue(events), r.GetValue(silverRows), ct, new Dictionary<string, string>
+                    {
+                        ["LAKE_URI"] = lake.LakeUri,
+                        ["LAKE_AUTH"] = "sharedkey",
+                        ["LAKE_ACCOUNT_KEY"] = lake.LakeAccountKey!,
+                    });
                 }
             });
             Print(results);
@@ -51,7 +75,8 @@ internal static class BenchCommand
         return cmd;
     }
 
-    private static async Task<Dictionary<string, double>> IngestPhase(int n, CancellationToken ct)
+    /// <summary>Ingest throughput into a temp folder lake, or into <paramref name="blobLake"/> (a Blob container) when given.</summary>
+    private static async Task<Dictionary<string, double>> IngestPhase(int n, Settings? blobLake, CancellationToken ct)
     {
         var dir = Directory.CreateTempSubdirectory("cs-bench-ingest-");
         try
@@ -61,11 +86,12 @@ internal static class BenchCommand
             var batches = stream.ToBatches(EventStream.News, 10_000, 1).Concat(stream.ToBatches(EventStream.Prices, 10_000, 1)).ToList();
             var events = batches.Sum(b => b.Events.Count);
             long bytes = batches.Sum(b => b.Events.Sum(e => (long)e.Body.Length));
-            using var pipeline = new CryptoPipeline(new Settings { LakeUri = dir.FullName }, engineThreads: 1);
+            using var pipeline = new CryptoPipeline(blobLake ?? new Settings { LakeUri = dir.FullName }, engineThreads: 1);
             await pipeline.IngestAsync(new EventBatch(EventStream.News, "warmup", []), ct);
             var sw = Stopwatch.StartNew();
             foreach (var b in batches) await pipeline.IngestAsync(b, ct);
             var s = sw.Elapsed.TotalSeconds;
+            if (pipeline.Lake.Store is BlobLakeStore blob && Directory.Exists(blob.CacheRoot)) Directory.Delete(blob.CacheRoot, true);
             return new() { ["events"] = events, ["bytes"] = bytes, ["seconds"] = s, ["events_per_s"] = events / s, ["peak_mib"] = PeakMiB() };
         }
         finally { dir.Delete(true); }
@@ -115,7 +141,8 @@ internal static class BenchCommand
         return result;
     }
 
-    private static async Task<Dictionary<string, double>> Child(string phase, int events, int silverRows, CancellationToken ct, int handlerEvents = 25_600)
+    private static async Task<Dictionary<string, double>> Child(string phase, int events, int silverRows, CancellationToken ct,
+        Dictionary<string, string>? env = null, int handlerEvents = 25_600)
     {
         // taskset pins every thread of the child (runtime, GC, DuckDB) to CPU 0; Process.ProcessorAffinity would pin only one thread on Linux.
         var self = Environment.ProcessPath!;
@@ -129,6 +156,7 @@ internal static class BenchCommand
             psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_GCHeapAffinitizeMask"] = "1";
         psi.Environment["DOTNET_GCHeapHardLimit"] = "0x40000000"; // 1 GiB for the managed heap, as on a Flex instance
+        foreach (var (k, v) in env ?? []) psi.Environment[k] = v; // secrets go through the environment, never argv
         using var p = Process.Start(psi)!;
         var output = await p.StandardOutput.ReadToEndAsync(ct);
         await p.WaitForExitAsync(ct);
@@ -164,11 +192,28 @@ internal static class BenchCommand
         t.AddRow("Functions handler: POST /NewsIngest, 256-event batch", $"p50 {F(handler["latency_p50_ms"], "0")} ms, p95 {F(handler["latency_p95_ms"], "0")} ms per batch; " +
             $"{F(handler["handler_events_per_s"])} events/s ({F(handler["events"])} events; direct pipeline {F(handler["direct_events_per_s"])} events/s)",
             "p95 ≤ 1 s", $"{F(handler["peak_mib"])} MiB");
+        var e = r["enrich"];
+        t.AddRow("enrichment: LLM calls per 1,000 headlines (batch 25, loopback)",
+            $"{F(e["calls_per_1000"])} calls ({F(e["headlines_per_call"], "0.0")} headlines/call); {F(e["tokens_per_headline"], "0.0")} tokens/headline " +
+            $"({F(e["tokens_in_per_headline"], "0.0")} in + {F(e["tokens_out_per_headline"], "0.0")} out; {F(e["prompt_chars_per_headline"], "0")} prompt chars/headline)",
+            "≥ 25 headlines/call; ≤ 60 tokens/headline", "-");
+        if (e.ContainsKey("real_calls"))
+            t.AddRow("  same, 1,000 real titles (shared/data replay CSV)",
+                $"{F(e["real_calls_per_1000"])} calls; {F(e["real_tokens_per_headline"], "0.0")} tokens/headline ({F(e["real_tokens_in_per_headline"], "0.0")} in + " +
+                $"{F(e["real_tokens_out_per_headline"], "0.0")} out; {F(e["real_headline_chars_avg"], "0")} chars/title)", "≤ 60 tokens/headline", "-");
+        if (r.TryGetValue("ingest-blob", out var blob))
+            t.AddRow("ingest bronze+silver, lake on Azurite (Blob REST)", $"{F(blob["events_per_s"])} events/s ({F(blob["events"])} events, {F(blob["seconds"], "0.00")} s)",
+                "reference: local folder lake", $"{F(blob["peak_mib"])} MiB");
         AnsiConsole.Write(t);
+        Console.WriteLine($"enrich_calls_per_1000={F(e["calls_per_1000"], "0")} enrich_headlines_per_call={F(e["headlines_per_call"], "0.0")} " +
+                          $"enrich_tokens_per_headline={F(e["tokens_per_headline"], "0.0")} enrich_tokens_per_1000={F(e["tokens_per_1000"], "0")} " +
+                          $"(tokens = loopback usage: ceil(chars/4) per message + 4, + schema, + 3)");
         Console.WriteLine($"ratio ingest/duckdb_read_json_to_parquet={ingest["events_per_s"] / duck["events_per_s"]:0.00}");
         Console.WriteLine($"ratio handler/direct_pipeline_256={handler["handler_events_per_s"] / handler["direct_events_per_s"]:0.00} " +
                           $"handler_p50_ms={F(handler["latency_p50_ms"], "0")} handler_p95_ms={F(handler["latency_p95_ms"], "0")} " +
                           $"handler_events_per_s={F(handler["handler_events_per_s"], "0")}");
+        if (blob is not null)
+            Console.WriteLine($"ratio ingest_azurite/ingest_local={blob["events_per_s"] / ingest["events_per_s"]:0.00} ingest_azurite_events_per_s={F(blob["events_per_s"], "0")}");
         Console.WriteLine($"ingest_events_per_s={F(ingest["events_per_s"], "0")} gold_1m_seconds={F(gold["seconds"], "0.00")} " +
                           $"peak_mib_ingest={F(ingest["peak_mib"], "0")} peak_mib_gold={F(gold["peak_mib"], "0")}");
     }

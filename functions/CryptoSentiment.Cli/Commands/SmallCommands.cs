@@ -14,12 +14,13 @@ internal static class ScoreCommand
     public static Command Create()
     {
         var text = new Argument<string>("headline");
-        var cmd = new Command("score", "Score one headline with the configured scorer.") { text };
+        var model = ScorerOptions.Model();
+        var cmd = new Command("score", "Score one headline with the configured scorer.") { text, model };
         cmd.SetAction(async (r, ct) =>
         {
             var settings = Settings.FromEnvironment();
             var headline = r.GetValue(text)!;
-            var scorer = Scorers.Create(settings);
+            var scorer = ScorerOptions.Create(settings, r.GetValue(model));
             var result = (await scorer.ScoreAsync([new SentimentRequest("1", headline)], ct))[0];
             var catalog = settings.CoinsFile is null ? CoinCatalog.Default : CoinCatalog.Load(settings.CoinsFile);
             var coins = result.Coins.Count > 0 ? result.Coins : catalog.FindCoins(headline);

@@ -49,6 +49,20 @@ public sealed record Settings
     public string? SnowflakeUrl { get; init; }
     /// <summary><c>SNOWFLAKE_BATCH_ROWS</c>: rows per staging INSERT request (default 1000).</summary>
     public int SnowflakeBatchRows { get; init; } = 1000;
+    /// <summary><c>LLM_TIMEOUT_SECONDS</c>: per-call timeout of the LLM scorer (default 30).</summary>
+    public double? LlmTimeoutSeconds { get; init; }
+    /// <summary><c>LLM_MAX_RETRIES</c>: retries on 429/5xx/timeouts after the first attempt (default 4).</summary>
+    public int? LlmMaxRetries { get; init; }
+    /// <summary><c>LLM_CIRCUIT_FAILURES</c>: calls in a minute (half of them failing) that open the circuit (default 5).</summary>
+    public int? LlmCircuitFailures { get; init; }
+    /// <summary><c>LLM_CIRCUIT_BREAK_SECONDS</c>: how long the open circuit sends batches to the offline scorer (default 30).</summary>
+    public double? LlmCircuitBreakSeconds { get; init; }
+    /// <summary><c>LLM_REQUESTS_PER_MINUTE</c>: deployment request quota to stay under (0/unset = unlimited).</summary>
+    public int? LlmRequestsPerMinute { get; init; }
+    /// <summary><c>LLM_TOKENS_PER_MINUTE</c>: deployment token quota to stay under (0/unset = unlimited).</summary>
+    public int? LlmTokensPerMinute { get; init; }
+    /// <summary><c>LLM_PROMPT_VERSION</c>: embedded prompt file to use (default sentiment-v1).</summary>
+    public string? LlmPromptVersion { get; init; }
 
     /// <summary>The DuckDB warehouse file when <see cref="Warehouse"/> is <c>duckdb:&lt;path&gt;</c>, else null.</summary>
     public string? WarehouseDuckDbPath =>
@@ -87,6 +101,13 @@ public sealed record Settings
             SnowflakePrivateKey = Get("SNOWFLAKE_PRIVATE_KEY") is { } pem ? new SecretText(pem) : null,
             SnowflakeUrl = Get("SNOWFLAKE_URL"),
             SnowflakeBatchRows = int.TryParse(Get("SNOWFLAKE_BATCH_ROWS"), out var sb) && sb > 0 ? sb : 1000,
+            LlmTimeoutSeconds = double.TryParse(Get("LLM_TIMEOUT_SECONDS"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var lt) && lt > 0 ? lt : null,
+            LlmMaxRetries = int.TryParse(Get("LLM_MAX_RETRIES"), out var lr) && lr >= 0 ? lr : null,
+            LlmCircuitFailures = int.TryParse(Get("LLM_CIRCUIT_FAILURES"), out var lc) && lc >= 2 ? lc : null,
+            LlmCircuitBreakSeconds = double.TryParse(Get("LLM_CIRCUIT_BREAK_SECONDS"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var lb) && lb > 0 ? lb : null,
+            LlmRequestsPerMinute = int.TryParse(Get("LLM_REQUESTS_PER_MINUTE"), out var rpm) && rpm >= 0 ? rpm : null,
+            LlmTokensPerMinute = int.TryParse(Get("LLM_TOKENS_PER_MINUTE"), out var tpm) && tpm >= 0 ? tpm : null,
+            LlmPromptVersion = Get("LLM_PROMPT_VERSION"),
         };
     }
 

@@ -3,7 +3,8 @@ using System.Text;
 
 namespace CryptoSentiment.DuckDb;
 
-/// <summary>A prepared statement; parameters are positional (1-based in SQL, 0-based in <c>args</c>).</summary>
+/// <summary>A prepared statement; parameters are positional (1-based in SQL, 0-based in <c>args</c>). A <c>string[]</c> (any
+/// <c>IReadOnlyList&lt;string&gt;</c>) binds as one <c>VARCHAR[]</c> value, e.g. <c>WHERE list_contains($1, coin)</c>.</summary>
 public sealed class DuckDbPreparedStatement : IDisposable
 {
     private readonly PreparedHandle _handle;
@@ -55,6 +56,7 @@ public sealed class DuckDbPreparedStatement : IDisposable
                 DateTime t => Native.BindTimestamp(s, idx, DuckDbValues.ToMicros(t)),
                 byte[] bytes => BindBytes(s, idx, bytes, blob: true),
                 string str => BindString(s, idx, str),
+                IReadOnlyList<string> list => BindStringList(s, idx, list),
                 _ => throw new ArgumentException($"Unsupported parameter type {args[i]!.GetType().Name} at position {i + 1}"),
             };
             if (state != Native.Success)
@@ -72,6 +74,31 @@ public sealed class DuckDbPreparedStatement : IDisposable
             return BindBytes(s, idx, rented.AsSpan(0, n), blob: false);
         }
         finally { ArrayPool<byte>.Shared.Return(rented); }
+    }
+
+    /// <summary>A <c>VARCHAR[]</c> parameter: one list value built from the strings (never SQL text).</summary>
+    private static unsafe int BindStringList(nint s, ulong idx, IReadOnlyList<string> list)
+    {
+        var values = new nint[list.Count];
+        var child = Native.CreateLogicalType(DuckDbType.Varchar);
+        nint value = 0;
+        try
+        {
+            for (var i = 0; i < list.Count; i++)
+            {
+                var bytes = Encoding.UTF8.GetBytes(list[i] ?? throw new ArgumentException($"null element {i} in a list parameter"));
+                fixed (byte* p = bytes) values[i] = Native.CreateVarchar(p, (ulong)bytes.Length);
+            }
+            nint none = 0; // DuckDB wants a non-null array pointer even for an empty list
+            fixed (nint* v = values) value = Native.CreateListValue(child, values.Length == 0 ? &none : v, (ulong)values.Length);
+            return value == 0 ? -1 : Native.BindValue(s, idx, value);
+        }
+        finally
+        {
+            if (value != 0) Native.DestroyValue(ref value);
+            for (var i = 0; i < values.Length; i++) if (values[i] != 0) Native.DestroyValue(ref values[i]);
+            Native.DestroyLogicalType(ref child);
+        }
     }
 
     private static unsafe int BindBytes(nint s, ulong idx, ReadOnlySpan<byte> bytes, bool blob)

@@ -76,6 +76,12 @@ internal static partial class Native
     [LibraryImport(Lib, EntryPoint = "duckdb_bind_timestamp_tz")] internal static partial int BindTimestampTz(nint s, ulong i, long micros);
     [LibraryImport(Lib, EntryPoint = "duckdb_bind_varchar_length")] internal static unsafe partial int BindVarchar(nint s, ulong i, byte* v, ulong length);
     [LibraryImport(Lib, EntryPoint = "duckdb_bind_blob")] internal static unsafe partial int BindBlob(nint s, ulong i, byte* v, ulong length);
+    // Values (for list parameters: VARCHAR[] bound as one duckdb_value).
+    [LibraryImport(Lib, EntryPoint = "duckdb_create_logical_type")] internal static partial nint CreateLogicalType(DuckDbType type);
+    [LibraryImport(Lib, EntryPoint = "duckdb_create_varchar_length")] internal static unsafe partial nint CreateVarchar(byte* text, ulong length);
+    [LibraryImport(Lib, EntryPoint = "duckdb_create_list_value")] internal static unsafe partial nint CreateListValue(nint childType, nint* values, ulong count);
+    [LibraryImport(Lib, EntryPoint = "duckdb_destroy_value")] internal static partial void DestroyValue(ref nint value);
+    [LibraryImport(Lib, EntryPoint = "duckdb_bind_value")] internal static partial int BindValue(nint s, ulong i, nint value);
     [LibraryImport(Lib, EntryPoint = "duckdb_execute_prepared")] internal static unsafe partial int ExecutePrepared(nint s, NativeResult* result);
 
     [LibraryImport(Lib, EntryPoint = "duckdb_appender_create", StringMarshalling = StringMarshalling.Utf8)]

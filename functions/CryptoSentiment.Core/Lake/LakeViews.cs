@@ -14,10 +14,7 @@ public static class LakeViews
     /// <summary>Creates (or replaces) the temp view <c>&lt;tier&gt;_&lt;table&gt;</c> for one snapshot.</summary>
     public static async Task CreateAsync(DuckDbConnection c, ILakeStore store, TableDef def, Snapshot? snapshot, CancellationToken ct = default)
     {
-        var files = new List<string>();
-        if (snapshot is not null)
-            foreach (var path in snapshot.FileStorePaths())
-                files.Add(store.LocalPath(path) ?? await store.MaterializeAsync(path, ct));
+        var files = snapshot is null ? [] : await store.MaterializeAllAsync(snapshot.FileStorePaths(), ct: ct);
         c.Execute($"CREATE OR REPLACE TEMP VIEW {def.ViewName} AS {SelectSql(def, files)}");
     }
 

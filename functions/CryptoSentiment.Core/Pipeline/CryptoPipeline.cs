@@ -6,6 +6,7 @@ using CryptoSentiment.Pipeline.Gold;
 using CryptoSentiment.Pipeline.Silver;
 using CryptoSentiment.Pipeline.Warehouse;
 using CryptoSentiment.Sentiment;
+using CryptoSentiment.Sentiment.Llm;
 
 namespace CryptoSentiment.Pipeline;
 
@@ -26,10 +27,14 @@ public sealed class CryptoPipeline : IDisposable
     public Enricher Enricher { get; }
 
     public CryptoPipeline(Settings settings, ISentimentScorer? scorer = null, TimeProvider? clock = null, int engineThreads = 1)
+        : this(settings, Lakehouse.Open(settings, engineThreads), scorer, clock) { }
+
+    /// <summary>A pipeline over a lake opened by the caller (e.g. a Blob store with its own transport or credential).</summary>
+    public CryptoPipeline(Settings settings, Lakehouse lake, ISentimentScorer? scorer = null, TimeProvider? clock = null)
     {
         Settings = settings;
         _clock = clock ?? TimeProvider.System;
-        Lake = Lakehouse.Open(settings, engineThreads);
+        Lake = lake;
         Parser = new EventParser(settings.CoinsFile is null ? CoinCatalog.Default : CoinCatalog.Load(settings.CoinsFile));
         Enricher = new Enricher(scorer ?? Scorers.Create(settings), settings.SentimentBatchSize,
             new SentimentCache(Lake), LlmPrices.From(settings), _clock);
@@ -95,7 +100,7 @@ public static class Scorers
     public static ISentimentScorer Create(Settings settings) => settings.SentimentScorer switch
     {
         "offline" => OfflineScorer.Default,
-        "llm" => throw new NotSupportedException("SENTIMENT_SCORER=llm: the LLM scorer is not available in this build; use offline."),
+        "llm" => new LlmScorer(LlmScorerOptions.FromSettings(settings)),
         var other => throw new ArgumentException($"SENTIMENT_SCORER '{other}' is not one of: offline, llm"),
     };
 }

@@ -4,6 +4,7 @@ using CryptoSentiment.DuckDb;
 using CryptoSentiment.Lake;
 using CryptoSentiment.Lake.Delta;
 using CryptoSentiment.Lake.Stores;
+using CryptoSentiment.Lake.Stores.Blob;
 
 namespace CryptoSentiment.Pipeline;
 
@@ -31,14 +32,18 @@ public sealed class Lakehouse : IDisposable
         }));
     }
 
-    /// <summary>Opens the lake named by <see cref="Settings.LakeUri"/> (a local folder; Blob URLs come with the cloud lake).</summary>
-    public static Lakehouse Open(Settings settings, int engineThreads = 1)
-    {
-        var uri = settings.LakeUri;
-        if (uri.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || uri.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-            throw new NotSupportedException($"LAKE_URI '{uri}': Blob lakes are not available in this build; use a local folder.");
-        return new Lakehouse(new LocalLakeStore(Path.GetFullPath(uri)), engineThreads);
-    }
+    /// <summary>
+    /// Opens the lake named by <see cref="Settings.LakeUri"/>: a local folder, or a Blob container URL
+    /// (<c>https://&lt;acct&gt;.blob.core.windows.net/&lt;container&gt;[/prefix]</c>, Azurite <c>http://127.0.0.1:&lt;port&gt;/devstoreaccount1/&lt;container&gt;</c>)
+    /// authenticated by <c>LAKE_AUTH</c> (see <see cref="BlobLakeStore.FromSettings"/>); the container is created on first write.
+    /// </summary>
+    public static Lakehouse Open(Settings settings, int engineThreads = 1) => new(OpenStore(settings), engineThreads);
+
+    /// <summary>The store named by <see cref="Settings.LakeUri"/>.</summary>
+    public static ILakeStore OpenStore(Settings settings) =>
+        BlobLakeAddress.IsBlobUri(settings.LakeUri)
+            ? BlobLakeStore.FromSettings(settings)
+            : new LocalLakeStore(Path.GetFullPath(settings.LakeUri));
 
     /// <summary>The in-process DuckDB engine (in-memory, UTC). Hold <see cref="EngineLock"/> while using it.</summary>
     public DuckDbConnection Engine => _engine.Value;

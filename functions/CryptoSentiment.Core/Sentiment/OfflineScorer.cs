@@ -1,73 +1,62 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace CryptoSentiment.Sentiment;
 
 /// <summary>Raw output of the offline model for one text.</summary>
-/// <param name="Score">Signed polarity score (positive = bullish).</param>
-/// <param name="Label">Label from the model thresholds.</param>
-/// <param name="Confidence">Confidence in (0, 1).</param>
-/// <param name="Matches">Number of lexicon entries (words/phrases) that matched.</param>
-public readonly record struct OfflineScore(double Score, SentimentLabel Label, double Confidence, int Matches);
+/// <param name="Label">Most probable class.</param>
+/// <param name="Confidence">Probability of <paramref name="Label"/> (softmax of the logistic regression), at most 0.999.</param>
+/// <param name="Negative">P(negative).</param>
+/// <param name="Neutral">P(neutral).</param>
+/// <param name="Positive">P(positive).</param>
+public readonly record struct OfflineScore(SentimentLabel Label, double Confidence, double Negative, double Neutral, double Positive)
+{
+    /// <summary>Signed polarity P(positive) − P(negative), in [−1, 1].</summary>
+    public double Polarity => Positive - Negative;
+}
 
 /// <summary>
-/// Fast, allocation-light offline scorer: a crypto-aware weighted lexicon with 2–3 token phrases,
-/// negation windows, intensifiers, hedges and question dampening. Deterministic and thread-safe.
-/// It is the embedded default and the LLM fallback.
+/// The embedded default scorer and the LLM fallback: the project's own multinomial logistic regression
+/// (<c>Sentiment/Model/offline-v2.json</c>, trained by <c>crypto-sentiment train</c>) over word unigrams, bigrams,
+/// crypto normalisation, negation scopes and the hand-written crypto lexicon's verdict (<see cref="LexiconScorer"/>).
+/// Deterministic, thread-safe, allocation-free per headline apart from the result record.
 /// </summary>
 public sealed class OfflineScorer : ISentimentScorer
 {
     public const string ScorerName = "offline";
     public const string NoPromptVersion = "-";
-    public const int MaxSummaryLength = 120;
+    public const int MaxSummaryLength = LexiconScorer.MaxSummaryLength;
 
-    private const int StackTextLimit = 512;
-    private const int StackTokenLimit = 128;
+    /// <summary>Confidence is capped below 1 (a saturated softmax on long texts says nothing more).</summary>
+    public const double MaxConfidence = 0.999;
 
-    private readonly Dictionary<string, Entry> _lexicon;
-    private readonly Dictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-    private int _maxPhraseTokens;
-    private readonly double _positiveThreshold;
-    private readonly double _negativeThreshold;
-    private readonly int _negationWindow;
-    private readonly double _negationFactor;
-    private readonly int _intensifierWindow;
-    private readonly double _questionFactor;
-    private readonly double _minHedgeFactor;
-    private readonly double _confidenceSlope;
+    private const int StackFeatureLimit = 512;
+
+    private readonly SoftmaxWeights _weights;
+    private readonly HeadlineFeaturizer _featurizer;
 
     private static readonly Lazy<OfflineScorer> s_default = new(() => new OfflineScorer(OfflineModelDefinition.LoadEmbedded()));
 
-    /// <summary>Shared instance over the embedded model (<c>Sentiment/offline-v1.json</c>).</summary>
+    /// <summary>Shared instance over the embedded model (<c>Sentiment/offline-v2.json</c>).</summary>
     public static OfflineScorer Default => s_default.Value;
 
     /// <summary>Creates a scorer over the embedded default model.</summary>
     public OfflineScorer() : this(OfflineModelDefinition.LoadEmbedded()) { }
 
-    /// <summary>Creates a scorer over the given model.</summary>
-    public OfflineScorer(OfflineModelDefinition model)
+    /// <summary>Creates a scorer over the given model (features from <see cref="HeadlineFeaturizer.Default"/>).</summary>
+    public OfflineScorer(OfflineModelDefinition model, HeadlineFeaturizer? featurizer = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (!(model.NegativeThreshold < 0 && model.PositiveThreshold > 0))
-            throw new ArgumentException("Thresholds must satisfy negativeThreshold < 0 < positiveThreshold.", nameof(model));
+        _weights = new SoftmaxWeights(model);
+        _featurizer = featurizer ?? HeadlineFeaturizer.Default;
         Model = model.Name;
-        _positiveThreshold = model.PositiveThreshold;
-        _negativeThreshold = model.NegativeThreshold;
-        _negationWindow = Math.Max(0, model.NegationWindow);
-        _negationFactor = model.NegationFactor;
-        _intensifierWindow = Math.Max(0, model.IntensifierWindow);
-        _questionFactor = model.QuestionFactor;
-        _minHedgeFactor = model.MinHedgeFactor;
-        _confidenceSlope = model.ConfidenceSlope;
+    }
 
-        _lexicon = new Dictionary<string, Entry>(StringComparer.Ordinal);
-        foreach (var (key, weight) in model.Unigrams) Upsert(key, static (ref Entry e, double v) => e.Weight = (float)v, weight);
-        foreach (var (key, weight) in model.Phrases) Upsert(key, static (ref Entry e, double v) => e.Weight = (float)v, weight);
-        foreach (var key in model.Negators) Upsert(key, static (ref Entry e, double _) => e.Negator = true, 0);
-        foreach (var (key, m) in model.Intensifiers) Upsert(key, static (ref Entry e, double v) => e.Intensity = (float)v, m);
-        foreach (var (key, h) in model.Hedges) Upsert(key, static (ref Entry e, double v) => e.Hedge = (float)Math.Clamp(v, 0, 1), h);
-        _lookup = _lexicon.GetAlternateLookup<ReadOnlySpan<char>>();
+    /// <summary>Creates a scorer over a model file written by <c>crypto-sentiment train --out FILE</c>.</summary>
+    public static OfflineScorer FromFile(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Offline model file '{path}' not found.", path);
+        using var stream = File.OpenRead(path);
+        return new OfflineScorer(OfflineModelDefinition.Load(stream));
     }
 
     /// <inheritdoc />
@@ -76,8 +65,8 @@ public sealed class OfflineScorer : ISentimentScorer
     /// <summary>Model identifier reported in <see cref="SentimentResult.Model"/>.</summary>
     public string Model { get; }
 
-    /// <summary>Number of distinct lexicon keys (words and phrases).</summary>
-    public int LexiconSize => _lexicon.Count;
+    /// <summary>Number of weighted features in the model.</summary>
+    public int FeatureCount => _weights.Count;
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<SentimentResult>> ScoreAsync(IReadOnlyList<SentimentRequest> batch, CancellationToken cancellationToken = default)
@@ -105,221 +94,17 @@ public sealed class OfflineScorer : ISentimentScorer
     [SkipLocalsInit]
     public OfflineScore Evaluate(ReadOnlySpan<char> text)
     {
-        char[]? rentedChars = null;
-        int[]? rentedInts = null;
-        try
-        {
-            var buffer = text.Length <= StackTextLimit
-                ? stackalloc char[StackTextLimit]
-                : (rentedChars = ArrayPool<char>.Shared.Rent(text.Length + 1));
-            // token i spans buffer[starts[i]..ends[i]); clause[i] = clause number (punctuation splits clauses)
-            var maxTokens = text.Length / 2 + 1;
-            Span<int> ints = maxTokens <= StackTokenLimit
-                ? stackalloc int[StackTokenLimit * 3]
-                : (rentedInts = ArrayPool<int>.Shared.Rent(maxTokens * 3));
-            var starts = ints.Slice(0, ints.Length / 3);
-            var ends = ints.Slice(ints.Length / 3, ints.Length / 3);
-            var clauses = ints.Slice(2 * (ints.Length / 3), ints.Length / 3);
-
-            var n = Tokenize(text, buffer, starts, ends, clauses, out var question);
-            return ScoreTokens(buffer, starts[..n], ends[..n], clauses[..n], question);
-        }
-        finally
-        {
-            if (rentedChars is not null) ArrayPool<char>.Shared.Return(rentedChars);
-            if (rentedInts is not null) ArrayPool<int>.Shared.Return(rentedInts);
-        }
-    }
-
-    private OfflineScore ScoreTokens(ReadOnlySpan<char> buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> ends, ReadOnlySpan<int> clauses, bool question)
-    {
-        var n = starts.Length;
-        double score = 0, hedge = 1, intensity = 1;
-        int negLeft = 0, intLeft = 0, matches = 0, clause = -1, lastEnd = -1;
-        double last = 0;
-        var i = 0;
-        while (i < n)
-        {
-            if (clauses[i] != clause) { clause = clauses[i]; negLeft = 0; intLeft = 0; }
-
-            // longest phrase match within the clause
-            var len = 0;
-            Entry entry = default;
-            for (var k = Math.Min(_maxPhraseTokens, n - i); k >= 1; k--)
-            {
-                if (clauses[i + k - 1] != clause) continue;
-                if (_lookup.TryGetValue(buffer[starts[i]..ends[i + k - 1]], out entry)) { len = k; break; }
-            }
-            if (len == 0)
-            {
-                i++;
-                if (negLeft > 0) negLeft--;
-                if (intLeft > 0) intLeft--;
-                continue;
-            }
-
-            matches++;
-            if (entry.Intensity > 0 && lastEnd == i && clauses[i - 1] == clause)
-                // post-positive intensifier ("drops sharply") amplifies the word just before it
-                score += last * (entry.Intensity - 1);
-            if (entry.Weight != 0)
-            {
-                double w = entry.Weight;
-                if (intLeft > 0) w *= intensity;
-                if (negLeft > 0) w *= _negationFactor;
-                score += w;
-                last = w;
-                lastEnd = i + len;
-            }
-            if (entry.Hedge > 0) hedge *= entry.Hedge;
-
-            i += len;
-            negLeft = Math.Max(0, negLeft - len);
-            intLeft = Math.Max(0, intLeft - len);
-            if (entry.Negator) negLeft = _negationWindow;
-            if (entry.Intensity > 0) { intensity = entry.Intensity; intLeft = _intensifierWindow; }
-        }
-
-        score *= Math.Max(hedge, _minHedgeFactor);
-        if (question) score *= _questionFactor;
-        return Classify(score, matches);
-    }
-
-    private OfflineScore Classify(double score, int matches)
-    {
-        if (score >= _positiveThreshold)
-            return new OfflineScore(score, SentimentLabel.Positive, PolarConfidence(score), matches);
-        if (score <= _negativeThreshold)
-            return new OfflineScore(score, SentimentLabel.Negative, PolarConfidence(-score), matches);
-        var threshold = score >= 0 ? _positiveThreshold : -_negativeThreshold;
-        // 0.9 at score 0, falling linearly to 0.5 at the threshold
-        var neutral = 0.9 - 0.4 * (Math.Abs(score) / threshold);
-        return new OfflineScore(score, SentimentLabel.Neutral, Math.Clamp(neutral, 0.5, 0.9), matches);
-    }
-
-    private double PolarConfidence(double magnitude) =>
-        Math.Clamp(1.0 / (1.0 + Math.Exp(-_confidenceSlope * magnitude)), 0.5, 0.99);
-
-    /// <summary>
-    /// Lower-cases letters/digits into <paramref name="buffer"/> with tokens separated by exactly one space, so
-    /// a run of consecutive tokens is a contiguous slice (phrase lookups need no copying). Apostrophes are
-    /// dropped ("don't" → "dont", possessive "'s" removed); any other character ends a token; <c>, ; : . ! ?</c>
-    /// and dashes surrounded by spaces also end a clause.
-    /// </summary>
-    private static int Tokenize(ReadOnlySpan<char> text, Span<char> buffer, Span<int> starts, Span<int> ends, Span<int> clauses, out bool question)
-    {
-        question = false;
-        int n = 0, pos = 0, clause = 0;
-        var inToken = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (char.IsAsciiLetterOrDigit(c) || (c > 127 && char.IsLetterOrDigit(c)))
-            {
-                if (!inToken)
-                {
-                    if (n == starts.Length) break;
-                    if (pos > 0) buffer[pos++] = ' ';
-                    starts[n] = pos;
-                    clauses[n] = clause;
-                    inToken = true;
-                }
-                buffer[pos++] = char.IsAsciiLetterUpper(c) ? (char)(c | 0x20) : (c > 127 ? char.ToLowerInvariant(c) : c);
-                continue;
-            }
-            if (inToken && (c == '\'' || c == '\u2019'))
-            {
-                // possessive 's / ’s at the end of a word: drop it; otherwise just drop the apostrophe
-                if (i + 1 < text.Length && (text[i + 1] == 's' || text[i + 1] == 'S') && (i + 2 >= text.Length || !char.IsLetterOrDigit(text[i + 2])))
-                    i++;
-                continue;
-            }
-            if (inToken)
-            {
-                ends[n++] = pos;
-                inToken = false;
-            }
-            switch (c)
-            {
-                case '?': question = true; clause++; break;
-                case ',' or ';' or ':' or '!' or '|' or '(' or ')' or '\u2014' or '\u2013': clause++; break;
-                case '.':
-                    // a dot between digits ("1.5") is not a clause break
-                    if (!(i > 0 && i + 1 < text.Length && char.IsAsciiDigit(text[i - 1]) && char.IsAsciiDigit(text[i + 1]))) clause++;
-                    break;
-                case '-':
-                    if (i > 0 && i + 1 < text.Length && char.IsWhiteSpace(text[i - 1]) && char.IsWhiteSpace(text[i + 1])) clause++;
-                    break;
-            }
-        }
-        if (inToken) ends[n++] = pos;
-        return n;
+        var max = HeadlineFeaturizer.MaxFeatures(text.Length);
+        Span<ulong> hashes = max <= StackFeatureLimit ? stackalloc ulong[StackFeatureLimit] : new ulong[max];
+        Span<float> values = max <= StackFeatureLimit ? stackalloc float[StackFeatureLimit] : new float[max];
+        var n = _featurizer.Extract(text, hashes, values);
+        Span<double> p = stackalloc double[3];
+        _weights.Predict(hashes[..n], values[..n], p);
+        // ties go to neutral, then positive
+        var label = p[1] >= p[0] && p[1] >= p[2] ? SentimentLabel.Neutral : p[2] >= p[0] ? SentimentLabel.Positive : SentimentLabel.Negative;
+        return new OfflineScore(label, Math.Min(p[(int)label + 1], MaxConfidence), p[0], p[1], p[2]);
     }
 
     /// <summary>One-line summary: the trimmed headline with whitespace runs collapsed, cut to ≤ 120 chars at a word boundary.</summary>
-    public static string Summarize(string? text)
-    {
-        if (string.IsNullOrEmpty(text)) return string.Empty;
-        var t = text.AsSpan().Trim();
-        var needsCollapse = t.ContainsAny(SummaryBreaks) || t.Contains("  ", StringComparison.Ordinal);
-        if (!needsCollapse && t.Length <= MaxSummaryLength)
-            return t.Length == text.Length ? text : t.ToString();
-
-        Span<char> tmp = stackalloc char[MaxSummaryLength + 1];
-        var len = 0;
-        var lastSpace = -1;
-        var prevSpace = false;
-        foreach (var ch in t)
-        {
-            var c = char.IsWhiteSpace(ch) ? ' ' : ch;
-            if (c == ' ')
-            {
-                if (prevSpace) continue;
-                prevSpace = true;
-                if (len == MaxSummaryLength) { lastSpace = len; break; }
-                lastSpace = len;
-            }
-            else
-            {
-                prevSpace = false;
-                if (len == MaxSummaryLength) { len = MaxSummaryLength + 1; break; }
-            }
-            tmp[len++] = c;
-        }
-        if (len > MaxSummaryLength)
-            // word cut in the middle: back up to the last space unless that loses too much
-            len = lastSpace >= MaxSummaryLength / 2 ? lastSpace : MaxSummaryLength;
-        return tmp[..len].TrimEnd().ToString();
-    }
-
-    private static readonly SearchValues<char> SummaryBreaks = SearchValues.Create("\r\n\t\u2028\u2029");
-
-    private delegate void EntryUpdate(ref Entry entry, double value);
-
-    private void Upsert(string key, EntryUpdate update, double value)
-    {
-        var normalized = NormalizeKey(key, out var tokenCount);
-        if (tokenCount == 0) return;
-        ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_lexicon, normalized, out _);
-        update(ref entry, value);
-        if (tokenCount > _maxPhraseTokens) _maxPhraseTokens = tokenCount;
-    }
-
-    private static string NormalizeKey(string key, out int tokenCount)
-    {
-        var buffer = new char[key.Length + 1];
-        var starts = new int[key.Length + 1];
-        var ends = new int[key.Length + 1];
-        var clauses = new int[key.Length + 1];
-        tokenCount = Tokenize(key, buffer, starts, ends, clauses, out _);
-        return tokenCount == 0 ? string.Empty : new string(buffer, 0, ends[tokenCount - 1]);
-    }
-
-    private struct Entry
-    {
-        public float Weight;
-        public float Intensity;
-        public float Hedge;
-        public bool Negator;
-    }
+    public static string Summarize(string? text) => LexiconScorer.Summarize(text);
 }

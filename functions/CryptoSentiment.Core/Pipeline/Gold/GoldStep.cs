@@ -2,6 +2,7 @@ using System.Globalization;
 using CryptoSentiment.DuckDb;
 using CryptoSentiment.Lake;
 using CryptoSentiment.Lake.Delta;
+using CryptoSentiment.Lake.Stores;
 
 namespace CryptoSentiment.Pipeline.Gold;
 
@@ -103,8 +104,7 @@ public sealed class GoldStep(Lakehouse lake)
     private async Task<IEnumerable<DateOnly>> DaysOfAsync(DuckDbConnection c, IReadOnlyList<string> storePaths, string column, CancellationToken ct)
     {
         if (storePaths.Count == 0) return [];
-        var locals = new List<string>();
-        foreach (var p in storePaths) locals.Add(lake.Store.LocalPath(p) ?? await lake.Store.MaterializeAsync(p, ct));
+        var locals = await lake.Store.MaterializeAllAsync(storePaths, ct: ct);
         var days = new List<DateOnly>();
         using var r = c.Query($"SELECT DISTINCT CAST(\"{column}\" AS DATE) FROM read_parquet([{string.Join(", ", locals.Select(DuckDbConnection.QuoteLiteral))}])");
         while (r.Read()) if (!r.IsNull(0)) days.Add(r.GetDate(0));

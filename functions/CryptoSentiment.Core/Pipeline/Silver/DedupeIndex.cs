@@ -27,8 +27,7 @@ public sealed class DedupeIndex(string keyExpression)
     {
         var fresh = snapshot.FileStorePaths().Where(p => !_loadedFiles.Contains(p)).ToList();
         if (fresh.Count == 0) return;
-        var locals = new List<string>(fresh.Count);
-        foreach (var p in fresh) locals.Add(store.LocalPath(p) ?? await store.MaterializeAsync(p, ct));
+        var locals = await store.MaterializeAllAsync(fresh, ct: ct);
         var list = string.Join(", ", locals.Select(DuckDbConnection.QuoteLiteral));
         using (var r = c.Query($"SELECT k FROM (SELECT {keyExpression} AS k FROM read_parquet([{list}], union_by_name = true)) WHERE k IS NOT NULL"))
             while (r.Read()) _keys.Add(r.GetString(0));

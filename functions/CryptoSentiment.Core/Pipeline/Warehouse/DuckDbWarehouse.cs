@@ -13,6 +13,13 @@ public sealed class DuckDbWarehouse(string warehouseFile) : IWarehouse
     public string File { get; } = warehouseFile;
     public string Name => "duckdb:" + File;
 
+    /// <summary>Creates the warehouse tables (if missing) and (re)creates the views the dashboards read.</summary>
+    public static void CreateSchema(DuckDbConnection c)
+    {
+        c.Execute(SqlFiles.Get("warehouse/schema.sql"));
+        c.Execute(SqlFiles.Get("warehouse/views.sql"));
+    }
+
     public static Task<LoadOutcome> LoadAsync(Lakehouse lake, string warehouseFile, CancellationToken ct = default) =>
         new DuckDbWarehouse(warehouseFile).LoadAsync(lake, ct);
 
@@ -20,9 +27,8 @@ public sealed class DuckDbWarehouse(string warehouseFile) : IWarehouse
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(File));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        using var c = DuckDbConnection.Open(File);
-        c.Execute(SqlFiles.Get("warehouse/schema.sql"));
-        c.Execute(SqlFiles.Get("warehouse/views.sql"));
+        using var c = WarehouseFile.OpenReadWrite(File); // waits out a reader (serve/query) holding the file
+        CreateSchema(c);
         await lake.CreateViewsAsync(c, WarehouseTable.LakeSources, ct);
         var changed = new Dictionary<string, long>();
         var rows = new Dictionary<string, long>();
