@@ -14,7 +14,7 @@ public sealed record FunctionsAppOptions
     /// <summary>The port the Functions host calls (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c>); 0 = any free port (tests, bench).</summary>
     public int Port { get; init; }
     public required Settings Settings { get; init; }
-    /// <summary>The app root: <c>FUNCTIONS_APP_ROOT_PATH</c>, else the executable's folder.</summary>
+    /// <summary>The app root (host.json, &lt;Function&gt;/function.json): the executable's folder, as the package lays it out.</summary>
     public string AppRoot { get; init; } = AppContext.BaseDirectory;
     public TimeProvider? Clock { get; init; }
     public ProducerOptions? Producers { get; init; }
@@ -26,14 +26,13 @@ public sealed record FunctionsAppOptions
     /// <summary>From the environment the Functions host gives the handler process.</summary>
     public static FunctionsAppOptions FromEnvironment()
     {
-        var portText = Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT") ?? Environment.GetEnvironmentVariable("FUNCTIONS_HTTPWORKER_PORT");
+        var portText = Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT");
         if (!int.TryParse(portText, out var port) || port is < 0 or > 65535)
             throw new ArgumentException($"FUNCTIONS_CUSTOMHANDLER_PORT '{portText}' is not a port number (the Functions host sets it; for a manual run set it yourself)");
         return new FunctionsAppOptions
         {
             Port = port,
             Settings = Settings.FromEnvironment(),
-            AppRoot = Environment.GetEnvironmentVariable("FUNCTIONS_APP_ROOT_PATH") is { Length: > 0 } root ? root : AppContext.BaseDirectory,
         };
     }
 }
