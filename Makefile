@@ -8,7 +8,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-.PHONY: setup setup-azurite browser build demo test bench clean
+.PHONY: setup setup-azurite browser build demo test bench publish clean
 
 ## setup: DuckDB's C library (npm pack of @duckdb/node-bindings-linux-x64, SHA-256 checked) into .local/native
 setup:
@@ -42,6 +42,11 @@ test: build setup-azurite browser
 ## bench: ingest events/s vs DuckDB read_json→parquet, gold recompute for 1M silver rows, peak memory
 bench: build setup-azurite
 	$(CLI) bench --azurite
+
+## publish: the Functions deployment package — dist/functionapp/ (self-contained linux-x64 handler, host.json,
+## <Function>/function.json, libduckdb.so) and dist/functionapp.zip (exec bit kept); what `azd deploy` ships
+publish:
+	@bash functions/CryptoSentiment.Functions/build/publish.sh dist/functionapp
 
 clean:
 	rm -rf .local dist functions/*/bin functions/*/obj tests/*/bin tests/*/obj tests/tools/node_modules

@@ -25,13 +25,14 @@ internal static class BenchCommand
     {
         var events = new Option<int>("--events") { Description = "News events for the ingest phase.", DefaultValueFactory = _ => 200_000 };
         var silverRows = new Option<int>("--silver-rows") { Description = "Silver rows for the gold phase.", DefaultValueFactory = _ => 1_000_000 };
+        var handlerEvents = new Option<int>("--handler-events") { Description = "News events sent through the Functions handler in 256-event batches.", DefaultValueFactory = _ => 25_600 };
         var phase = new Option<string?>("--phase") { Hidden = true };
         var azurite = new Option<bool>("--azurite")
         {
             Description = "Also measure ingest with the lake on a local Azurite (Blob REST API, SharedKey); installs Azurite into tests/tools when needed.",
         };
-        var cmd = new Command("bench", "Benchmarks: ingest events/s vs DuckDB read_json→parquet, gold recompute for 1M silver rows, peak memory.")
-            { events, silverRows, phase, azurite };
+        var cmd = new Command("bench", "Benchmarks: ingest events/s vs DuckDB read_json→parquet, gold recompute for 1M silver rows, Functions handler latency, peak memory.")
+            { events, silverRows, handlerEvents, phase, azurite };
         cmd.SetAction(async (r, ct) =>
         {
             switch (r.GetValue(phase))
@@ -40,15 +41,16 @@ internal static class BenchCommand
                 case "ingest-blob": Emit(await IngestPhase(r.GetValue(events), Settings.FromEnvironment(), ct)); return 0;
                 case "duckdb": Emit(DuckDbPhase(r.GetValue(events))); return 0;
                 case "gold": Emit(await GoldPhase(r.GetValue(silverRows), ct)); return 0;
+                case "handler": Emit(await HandlerPhase(r.GetValue(handlerEvents), ct)); return 0;
                 case "enrich": Emit(await BenchEnrich.RunAsync(ct)); return 0;
             }
             var results = new Dictionary<string, Dictionary<string, double>>();
             await AnsiConsole.Status().StartAsync("benchmarking", async ctx =>
             {
-                foreach (var p in new[] { "ingest", "duckdb", "gold" })
+                foreach (var p in new[] { "ingest", "duckdb", "gold", "handler" })
                 {
                     ctx.Status($"bench: {p} phase (child process, one core)");
-                    results[p] = await Child(p, r.GetValue(events), r.GetValue(silverRows), ct);
+                    results[p] = await Child(p, r.GetValue(events), r.GetValue(silverRows), ct, handlerEvents: r.GetValue(handlerEvents));
                 }
                 ctx.Status("bench: enrichment (LLM scorer against the loopback server)");
                 results["enrich"] = await BenchEnrich.RunAsync(ct);
@@ -132,8 +134,15 @@ internal static class BenchCommand
         finally { dir.Delete(true); }
     }
 
+    private static async Task<Dictionary<string, double>> HandlerPhase(int events, CancellationToken ct)
+    {
+        var result = await HandlerBench.RunAsync(events, ct);
+        result["peak_mib"] = PeakMiB();
+        return result;
+    }
+
     private static async Task<Dictionary<string, double>> Child(string phase, int events, int silverRows, CancellationToken ct,
-        Dictionary<string, string>? env = null)
+        Dictionary<string, string>? env = null, int handlerEvents = 25_600)
     {
         // taskset pins every thread of the child (runtime, GC, DuckDB) to CPU 0; Process.ProcessorAffinity would pin only one thread on Linux.
         var self = Environment.ProcessPath!;
@@ -142,7 +151,8 @@ internal static class BenchCommand
         psi.ArgumentList.Add("0");
         psi.ArgumentList.Add(self);
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
-        foreach (var a in new[] { "bench", "--phase", phase, "--events", events.ToString(CultureInfo.InvariantCulture), "--silver-rows", silverRows.ToString(CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { "bench", "--phase", phase, "--events", events.ToString(CultureInfo.InvariantCulture), "--silver-rows", silverRows.ToString(CultureInfo.InvariantCulture),
+                                  "--handler-events", handlerEvents.ToString(CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_GCHeapAffinitizeMask"] = "1";
         psi.Environment["DOTNET_GCHeapHardLimit"] = "0x40000000"; // 1 GiB for the managed heap, as on a Flex instance
@@ -178,6 +188,10 @@ internal static class BenchCommand
         t.AddRow("DuckDB read_json → parquet, same bytes", $"{F(duck["events_per_s"])} events/s ({F(duck["seconds"], "0.00")} s)", "reference", $"{F(duck["peak_mib"])} MiB");
         t.AddRow("gold recompute", $"{F(gold["seconds"], "0.00")} s for {F(gold["silver_rows"])} silver rows, {F(gold["days"])} days, {F(gold["gold_rows"])} gold rows",
             "≤ 5 s", $"{F(gold["peak_mib"])} MiB");
+        var handler = r["handler"];
+        t.AddRow("Functions handler: POST /NewsIngest, 256-event batch", $"p50 {F(handler["latency_p50_ms"], "0")} ms, p95 {F(handler["latency_p95_ms"], "0")} ms per batch; " +
+            $"{F(handler["handler_events_per_s"])} events/s ({F(handler["events"])} events; direct pipeline {F(handler["direct_events_per_s"])} events/s)",
+            "p95 ≤ 1 s", $"{F(handler["peak_mib"])} MiB");
         var e = r["enrich"];
         t.AddRow("enrichment: LLM calls per 1,000 headlines (batch 25, loopback)",
             $"{F(e["calls_per_1000"])} calls ({F(e["headlines_per_call"], "0.0")} headlines/call); {F(e["tokens_per_headline"], "0.0")} tokens/headline " +
@@ -195,6 +209,9 @@ internal static class BenchCommand
                           $"enrich_tokens_per_headline={F(e["tokens_per_headline"], "0.0")} enrich_tokens_per_1000={F(e["tokens_per_1000"], "0")} " +
                           $"(tokens = loopback usage: ceil(chars/4) per message + 4, + schema, + 3)");
         Console.WriteLine($"ratio ingest/duckdb_read_json_to_parquet={ingest["events_per_s"] / duck["events_per_s"]:0.00}");
+        Console.WriteLine($"ratio handler/direct_pipeline_256={handler["handler_events_per_s"] / handler["direct_events_per_s"]:0.00} " +
+                          $"handler_p50_ms={F(handler["latency_p50_ms"], "0")} handler_p95_ms={F(handler["latency_p95_ms"], "0")} " +
+                          $"handler_events_per_s={F(handler["handler_events_per_s"], "0")}");
         if (blob is not null)
             Console.WriteLine($"ratio ingest_azurite/ingest_local={blob["events_per_s"] / ingest["events_per_s"]:0.00} ingest_azurite_events_per_s={F(blob["events_per_s"], "0")}");
         Console.WriteLine($"ingest_events_per_s={F(ingest["events_per_s"], "0")} gold_1m_seconds={F(gold["seconds"], "0.00")} " +

@@ -27,6 +27,10 @@ public sealed record Settings
     public int SentimentBatchSize { get; init; } = 25;
     /// <summary><c>COINS_FILE</c>: optional JSON coin list replacing the built-in one.</summary>
     public string? CoinsFile { get; init; }
+    /// <summary><c>NEWS_FEEDS</c>: comma-separated RSS 2.0 / Atom feed URLs polled by the NewsPoll producer.</summary>
+    public IReadOnlyList<string> NewsFeeds { get; init; } = [];
+    /// <summary><c>PRICE_API_URL</c>: a JSON price API in CoinGecko's simple-price shape, polled by the PricePoll producer.</summary>
+    public string? PriceApiUrl { get; init; }
     /// <summary><c>LLM_PRICE_INPUT_PER_1M</c>: USD per 1M input tokens, for the cost ledger (default 0.15, gpt-4o-mini list price).</summary>
     public double LlmPriceInputPer1M { get; init; } = 0.15;
     /// <summary><c>LLM_PRICE_OUTPUT_PER_1M</c>: USD per 1M output tokens, for the cost ledger (default 0.60, gpt-4o-mini list price).</summary>
@@ -84,6 +88,8 @@ public sealed record Settings
             OpenAiBaseUrl = baseUrl,
             SentimentBatchSize = int.TryParse(Get("SENTIMENT_BATCH_SIZE"), out var b) && b > 0 ? b : 25,
             CoinsFile = Get("COINS_FILE"),
+            NewsFeeds = (Get("NEWS_FEEDS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            PriceApiUrl = Get("PRICE_API_URL"),
             LlmPriceInputPer1M = Price(Get("LLM_PRICE_INPUT_PER_1M"), "LLM_PRICE_INPUT_PER_1M") ?? 0.15,
             LlmPriceOutputPer1M = Price(Get("LLM_PRICE_OUTPUT_PER_1M"), "LLM_PRICE_OUTPUT_PER_1M") ?? 0.60,
             SnowflakeAccount = Get("SNOWFLAKE_ACCOUNT"),

@@ -1,0 +1,78 @@
+using System.Text.Json;
+
+namespace CryptoSentiment.Functions.Host;
+
+/// <summary>One function as its function.json declares it: trigger binding name and data type, output binding names.</summary>
+public sealed record FunctionDef(string Name, string TriggerType, string TriggerBinding, string? DataType, IReadOnlyList<string> Outputs)
+{
+    public bool Binary => string.Equals(DataType, "binary", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>
+/// The functions of the app, read from <c>&lt;app root&gt;/&lt;Name&gt;/function.json</c> (the files the host reads), so
+/// binding names and <c>dataType</c> have one source of truth. Without any function.json, the shipped definitions apply.
+/// </summary>
+public sealed class FunctionCatalog
+{
+    private readonly Dictionary<string, FunctionDef> _byName;
+
+    public FunctionCatalog(IEnumerable<FunctionDef> functions) =>
+        _byName = functions.ToDictionary(f => f.Name, StringComparer.OrdinalIgnoreCase);
+
+    public IReadOnlyCollection<FunctionDef> All => _byName.Values;
+
+    public bool TryGet(string name, out FunctionDef def) => _byName.TryGetValue(name, out def!);
+
+    /// <summary>The definitions shipped in this project's function.json files.</summary>
+    public static FunctionCatalog Default { get; } = new(
+    [
+        new("NewsIngest", "eventHubTrigger", "events", "string", []),
+        new("PricesIngest", "eventHubTrigger", "events", "string", []),
+        new("GoldRefresh", "timerTrigger", "timer", null, []),
+        new("NewsPoll", "timerTrigger", "timer", null, ["news"]),
+        new("PricePoll", "timerTrigger", "timer", null, ["prices"]),
+        new("Reenrich", "timerTrigger", "timer", null, []),
+    ]);
+
+    /// <summary>Reads every <c>*/function.json</c> under <paramref name="appRoot"/>; <see cref="Default"/> when there is none.</summary>
+    public static FunctionCatalog Load(string appRoot)
+    {
+        var defs = new List<FunctionDef>();
+        if (Directory.Exists(appRoot))
+            foreach (var dir in Directory.GetDirectories(appRoot).Order(StringComparer.Ordinal))
+            {
+                var file = Path.Combine(dir, "function.json");
+                if (File.Exists(file)) defs.Add(Parse(Path.GetFileName(dir), File.ReadAllBytes(file), file));
+            }
+        return defs.Count == 0 ? Default : new FunctionCatalog(defs);
+    }
+
+    public static FunctionDef Parse(string name, byte[] json, string where)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            string? triggerType = null, triggerName = null, dataType = null;
+            var outputs = new List<string>();
+            foreach (var b in doc.RootElement.GetProperty("bindings").EnumerateArray())
+            {
+                var type = b.GetProperty("type").GetString() ?? "";
+                var direction = b.TryGetProperty("direction", out var d) ? d.GetString() : "in";
+                var bindingName = b.GetProperty("name").GetString() ?? "";
+                if (type.EndsWith("Trigger", StringComparison.OrdinalIgnoreCase))
+                {
+                    triggerType = type;
+                    triggerName = bindingName;
+                    dataType = b.TryGetProperty("dataType", out var dt) ? dt.GetString() : null;
+                }
+                else if (string.Equals(direction, "out", StringComparison.OrdinalIgnoreCase)) outputs.Add(bindingName);
+            }
+            if (triggerType is null || triggerName is null) throw new InvalidDataException("no trigger binding");
+            return new FunctionDef(name, triggerType, triggerName, dataType, outputs);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{where}: not a usable function.json ({e.Message})", e);
+        }
+    }
+}
