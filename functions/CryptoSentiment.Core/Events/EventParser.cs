@@ -142,19 +142,29 @@ public sealed class EventParser(CoinCatalog? coins = null)
     /// </summary>
     public static string NormaliseTitle(string title)
     {
-        var sb = new StringBuilder(title.Length);
+        char[]? rented = title.Length > 512 ? System.Buffers.ArrayPool<char>.Shared.Rent(title.Length) : null;
+        Span<char> buffer = rented ?? stackalloc char[512];
+        var s = new string(buffer[..NormaliseTitle(title, buffer)]);
+        if (rented is not null) System.Buffers.ArrayPool<char>.Shared.Return(rented);
+        return s;
+    }
+
+    /// <summary><see cref="NormaliseTitle(string)"/> into <paramref name="destination"/> (at least title.Length long); returns the length.</summary>
+    private static int NormaliseTitle(ReadOnlySpan<char> title, Span<char> destination)
+    {
+        int n = 0;
         bool space = false;
         foreach (var c in title)
         {
             if (char.IsLetterOrDigit(c))
             {
-                if (space && sb.Length > 0) sb.Append(' ');
+                if (space && n > 0) destination[n++] = ' ';
                 space = false;
-                sb.Append(char.ToLowerInvariant(c));
+                destination[n++] = char.ToLowerInvariant(c);
             }
             else if (char.IsWhiteSpace(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.DashPunctuation) space = true;
         }
-        return sb.ToString();
+        return n;
     }
 
     /// <summary>
@@ -214,11 +224,27 @@ public sealed class EventParser(CoinCatalog? coins = null)
     /// SHA-256(UTF-8 of lower-cased trimmed source + "\n" + <see cref="NormaliseTitle"/>(title)).
     /// </summary>
     public static string DeriveArticleId(string? canonicalUrl, string source, string title) =>
-        canonicalUrl is not null
-            ? "u:" + Hash32(canonicalUrl)
-            : "t:" + Hash32(source.Trim().ToLowerInvariant() + "\n" + NormaliseTitle(title));
+        canonicalUrl is not null ? "u:" + Hash32(canonicalUrl) : "t:" + TitleHash(source, title);
 
-    private static string Hash32(string s)
+    /// <summary>
+    /// Hex SHA-256 prefix of <c>lower(trim(source)) + "\n" + NormaliseTitle(title)</c>: the identity of a headline from a
+    /// source. Computed without intermediate strings (it runs once or twice per news event).
+    /// </summary>
+    public static string TitleHash(string source, string title)
+    {
+        var src = source.AsSpan().Trim();
+        var max = src.Length + 1 + title.Length;
+        char[]? rented = max > 512 ? System.Buffers.ArrayPool<char>.Shared.Rent(max) : null;
+        Span<char> chars = rented ?? stackalloc char[512];
+        var n = src.ToLowerInvariant(chars);
+        chars[n++] = '\n';
+        n += NormaliseTitle(title, chars[n..]);
+        var hex = Hash32(chars[..n]);
+        if (rented is not null) System.Buffers.ArrayPool<char>.Shared.Return(rented);
+        return hex;
+    }
+
+    private static string Hash32(ReadOnlySpan<char> s)
     {
         Span<byte> hash = stackalloc byte[32];
         int max = Encoding.UTF8.GetMaxByteCount(s.Length);

@@ -29,6 +29,7 @@ public sealed class Enricher(ISentimentScorer scorer, int batchSize = 25, Sentim
         IReadOnlyList<SentimentRequest> requests, CancellationToken ct)
     {
         var results = new Dictionary<string, SentimentResult>(requests.Count, StringComparer.Ordinal);
+        if (Scorer.Name == OfflineScorer.ScorerName) return await ScoreOfflineAsync(requests, results, ct);
         var identity = CacheIdentity;
         if (identity is not null) await Cache!.LoadAsync(ct);
 
@@ -36,10 +37,9 @@ public sealed class Enricher(ISentimentScorer scorer, int batchSize = 25, Sentim
         int hits = 0, misses = 0, deduplicated = 0;
         var groups = new Dictionary<string, List<SentimentRequest>>(StringComparer.Ordinal);
         var representatives = new List<(string Key, SentimentRequest Request)>();
-        var free = Scorer.Name == OfflineScorer.ScorerName; // deterministic and free: every headline is scored as it is
         foreach (var q in requests)
         {
-            var key = free ? "id:" + q.Id : SentimentCache.Key(q.Text, identity?.Model ?? Scorer.Name, identity?.PromptVersion ?? "");
+            var key = SentimentCache.Key(q.Text, identity?.Model ?? Scorer.Name, identity?.PromptVersion ?? "");
             if (identity is not null)
             {
                 if (Cache!.TryGet(key, out var cached)) { results[q.Id] = cached.ToResult(q.Id); hits++; continue; }
@@ -97,7 +97,7 @@ public sealed class Enricher(ISentimentScorer scorer, int batchSize = 25, Sentim
         {
             HeadlinesByScorer = byScorer,
             Headlines = requests.Count,
-            Calls = free ? 0 : calls,
+            Calls = calls,
             CacheHits = hits,
             CacheMisses = misses,
             Deduplicated = deduplicated,
@@ -108,6 +108,24 @@ public sealed class Enricher(ISentimentScorer scorer, int batchSize = 25, Sentim
     }
 
     /// <summary>Only real answers of a paid scorer are cached: never <c>fallback</c> (retried later) nor <c>offline</c> (free).</summary>
+    /// <summary>
+    /// The offline scorer is local, free and deterministic: no cache, no de-duplication, no batching into calls — the
+    /// whole request list goes in one call (this is the ingest hot path of the embedded default).
+    /// </summary>
+    private async Task<(IReadOnlyDictionary<string, SentimentResult>, SentimentUsage)> ScoreOfflineAsync(
+        IReadOnlyList<SentimentRequest> requests, Dictionary<string, SentimentResult> results, CancellationToken ct)
+    {
+        foreach (var r in await Scorer.ScoreAsync(requests, ct)) results[r.Id] = r;
+        foreach (var q in requests)
+            if (!results.ContainsKey(q.Id))
+                throw new InvalidOperationException($"Scorer '{Scorer.Name}' returned no result for headline id {q.Id}");
+        return (results, new SentimentUsage
+        {
+            HeadlinesByScorer = requests.Count == 0 ? new Dictionary<string, int>() : new Dictionary<string, int> { [ScorerNames.Offline] = results.Count },
+            Headlines = requests.Count,
+        });
+    }
+
     public static bool IsCacheable(SentimentResult r) => r.Scorer is not (ScorerNames.Fallback or ScorerNames.Offline);
 }
 

@@ -146,8 +146,17 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
     /// The same headline from the same source on the same UTC day is the same story (re-published under another URL);
     /// a template headline repeated on other days is not.
     /// </summary>
-    private static string TitleKey(NewsArticle a) =>
-        a.PublishedAt.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + ":" + EventParser.DeriveArticleId(null, a.Source, a.Title);
+    private static string TitleKey(NewsArticle a)
+    {
+        var day = a.PublishedAt.UtcDateTime;
+        var hash = "t:" + EventParser.TitleHash(a.Source, a.Title);
+        return string.Create(9 + hash.Length, (day, hash), static (span, x) =>
+        {
+            x.day.TryFormat(span, out _, "yyyyMMdd", CultureInfo.InvariantCulture);
+            span[8] = ':';
+            x.hash.AsSpan().CopyTo(span[9..]);
+        });
+    }
 
     private void StagePrices(DuckDbAppender a, IReadOnlyList<RawEvent> events, DateTimeOffset now, Tally tally)
     {
@@ -182,14 +191,23 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         }
 
         /// <summary>Claims the keys of a new item; false (and counted as a duplicate) when any key is already known.</summary>
-        public bool Claim(params string?[] keys)
+        public bool Claim(string key, string? key2 = null, string? key3 = null)
         {
-            foreach (var k in keys)
-                if (k is not null && index.Contains(k)) { Duplicates++; return false; }
-            foreach (var k in keys)
-                if (k is not null && index.Add(k)) _claimed.Add(k);
+            if (index.Contains(key) || (key2 is not null && index.Contains(key2)) || (key3 is not null && index.Contains(key3)))
+            {
+                Duplicates++;
+                return false;
+            }
+            Take(key);
+            if (key2 is not null) Take(key2);
+            if (key3 is not null) Take(key3);
             Accepted++;
             return true;
+        }
+
+        private void Take(string key)
+        {
+            if (index.Add(key)) _claimed.Add(key);
         }
 
         public void ReleaseClaims()
