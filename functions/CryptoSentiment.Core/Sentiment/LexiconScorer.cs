@@ -16,10 +16,8 @@ public readonly record struct LexiconScore(double Score, SentimentLabel Label, d
 /// negation windows, intensifiers, hedges and question dampening. Deterministic and thread-safe.
 /// Its verdict is a feature of the v2 model (<see cref="OfflineScorer"/>), which is the embedded default.
 /// </summary>
-public sealed class LexiconScorer : ISentimentScorer
+public sealed class LexiconScorer : LocalScorer
 {
-    public const string ScorerName = "offline";
-    public const string NoPromptVersion = "-";
     public const int MaxSummaryLength = 120;
 
     private const int StackTextLimit = 512;
@@ -71,34 +69,16 @@ public sealed class LexiconScorer : ISentimentScorer
     }
 
     /// <inheritdoc />
-    public string Name => ScorerName;
-
-    /// <summary>Model identifier reported in <see cref="SentimentResult.Model"/>.</summary>
-    public string Model { get; }
+    public override string Model { get; }
 
     /// <summary>Number of distinct lexicon keys (words and phrases).</summary>
     public int LexiconSize => _lexicon.Count;
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<SentimentResult>> ScoreAsync(IReadOnlyList<SentimentRequest> batch, CancellationToken cancellationToken = default)
+    protected override (SentimentLabel Label, double Confidence) Classify(ReadOnlySpan<char> text)
     {
-        ArgumentNullException.ThrowIfNull(batch);
-        var results = new SentimentResult[batch.Count];
-        for (var i = 0; i < results.Length; i++)
-        {
-            if ((i & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
-            var request = batch[i];
-            results[i] = Score(request.Id, request.Text);
-        }
-        return ValueTask.FromResult<IReadOnlyList<SentimentResult>>(results);
-    }
-
-    /// <summary>Scores one headline into a full result (no coins: the pipeline fills them).</summary>
-    public SentimentResult Score(string id, string? text)
-    {
-        text ??= string.Empty;
         var s = Evaluate(text);
-        return new SentimentResult(id, s.Label, s.Confidence, [], Summarize(text), ScorerName, Model, NoPromptVersion, 0, 0);
+        return (s.Label, s.Confidence);
     }
 
     /// <summary>Scores a text: the hot path. No regex, no LINQ, no allocation for texts ≤ 512 chars.</summary>

@@ -20,10 +20,8 @@ public readonly record struct OfflineScore(SentimentLabel Label, double Confiden
 /// crypto normalisation, negation scopes and the hand-written crypto lexicon's verdict (<see cref="LexiconScorer"/>).
 /// Deterministic, thread-safe, allocation-free per headline apart from the result record.
 /// </summary>
-public sealed class OfflineScorer : ISentimentScorer
+public sealed class OfflineScorer : LocalScorer
 {
-    public const string ScorerName = "offline";
-    public const string NoPromptVersion = "-";
     public const int MaxSummaryLength = LexiconScorer.MaxSummaryLength;
 
     /// <summary>Confidence is capped below 1 (a saturated softmax on long texts says nothing more).</summary>
@@ -60,34 +58,16 @@ public sealed class OfflineScorer : ISentimentScorer
     }
 
     /// <inheritdoc />
-    public string Name => ScorerName;
-
-    /// <summary>Model identifier reported in <see cref="SentimentResult.Model"/>.</summary>
-    public string Model { get; }
+    public override string Model { get; }
 
     /// <summary>Number of weighted features in the model.</summary>
     public int FeatureCount => _weights.Count;
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<SentimentResult>> ScoreAsync(IReadOnlyList<SentimentRequest> batch, CancellationToken cancellationToken = default)
+    protected override (SentimentLabel Label, double Confidence) Classify(ReadOnlySpan<char> text)
     {
-        ArgumentNullException.ThrowIfNull(batch);
-        var results = new SentimentResult[batch.Count];
-        for (var i = 0; i < results.Length; i++)
-        {
-            if ((i & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
-            var request = batch[i];
-            results[i] = Score(request.Id, request.Text);
-        }
-        return ValueTask.FromResult<IReadOnlyList<SentimentResult>>(results);
-    }
-
-    /// <summary>Scores one headline into a full result (no coins: the pipeline fills them).</summary>
-    public SentimentResult Score(string id, string? text)
-    {
-        text ??= string.Empty;
         var s = Evaluate(text);
-        return new SentimentResult(id, s.Label, s.Confidence, [], Summarize(text), ScorerName, Model, NoPromptVersion, 0, 0);
+        return (s.Label, s.Confidence);
     }
 
     /// <summary>Scores a text: the hot path. No regex, no LINQ, no allocation for texts ≤ 512 chars.</summary>

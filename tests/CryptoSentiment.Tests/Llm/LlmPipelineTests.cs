@@ -16,16 +16,7 @@ public class LlmPipelineTests
         var key = LlmRig.NewSecret();
         await using var server = await OpenAiLoopbackServer.StartAsync(apiKey: key);
         using var t = new TempLake();
-        var settings = Settings.From(n => n switch
-        {
-            "LAKE_URI" => t.LakeDir,
-            "WAREHOUSE" => "duckdb:" + t.WarehouseFile,
-            "SENTIMENT_SCORER" => "llm",
-            "OPENAI_BASE_URL" => server.BaseUrl.ToString(),
-            "AZURE_OPENAI_DEPLOYMENT" => LlmRig.Deployment,
-            "AZURE_OPENAI_API_KEY" => key,
-            _ => null,
-        });
+        var settings = LlmSettings(server, t, key);
         var stream = new SampleStreamGenerator(31, Start).Generate(300, 12);
         using var p = new CryptoPipeline(settings, clock: new FixedClock(IngestTime(stream)));
         Assert.Equal("llm", p.Enricher.Scorer.Name);
@@ -75,16 +66,7 @@ public class LlmPipelineTests
         var key = LlmRig.NewSecret();
         await using var server = await OpenAiLoopbackServer.StartAsync(apiKey: key);
         using var t = new TempLake();
-        var settings = Settings.From(n => n switch
-        {
-            "LAKE_URI" => t.LakeDir,
-            "WAREHOUSE" => "duckdb:" + t.WarehouseFile,
-            "SENTIMENT_SCORER" => "llm",
-            "OPENAI_BASE_URL" => server.BaseUrl.ToString(),
-            "AZURE_OPENAI_DEPLOYMENT" => LlmRig.Deployment,
-            "AZURE_OPENAI_API_KEY" => key,
-            _ => null,
-        });
+        var settings = LlmSettings(server, t, key);
         var stream = new SampleStreamGenerator(32, Start).Generate(200, 12);
         var batches = stream.ToBatches(EventStream.News, 50, 2).ToList();
         using (var p = new CryptoPipeline(settings, clock: new FixedClock(IngestTime(stream))))
@@ -103,6 +85,18 @@ public class LlmPipelineTests
         Assert.Equal(stream.Expected.DistinctArticles, usage.CacheHits);
         Assert.Equal(0, usage.TokensIn);
     }
+
+    /// <summary>SENTIMENT_SCORER=llm pointed at the loopback server through OPENAI_BASE_URL, on a temp lake.</summary>
+    private static Settings LlmSettings(OpenAiLoopbackServer server, TempLake t, string key) => Settings.From(n => n switch
+    {
+        "LAKE_URI" => t.LakeDir,
+        "WAREHOUSE" => "duckdb:" + t.WarehouseFile,
+        "SENTIMENT_SCORER" => "llm",
+        "OPENAI_BASE_URL" => server.BaseUrl.ToString(),
+        "AZURE_OPENAI_DEPLOYMENT" => LlmRig.Deployment,
+        "AZURE_OPENAI_API_KEY" => key,
+        _ => null,
+    });
 
     private static List<string> Column(CryptoSentiment.DuckDb.DuckDbConnection c, string sql)
     {
