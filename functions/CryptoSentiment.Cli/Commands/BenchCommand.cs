@@ -39,6 +39,7 @@ internal static class BenchCommand
             {
                 case "ingest": Emit(await IngestPhase(r.GetValue(events), null, ct)); return 0;
                 case "ingest-blob": Emit(await IngestPhase(r.GetValue(events), Settings.FromEnvironment(), ct)); return 0;
+                case "handler-blob": Emit(await HandlerPhase(r.GetValue(handlerEvents), ct, Settings.FromEnvironment())); return 0;
                 case "duckdb": Emit(DuckDbPhase(r.GetValue(events))); return 0;
                 case "gold": Emit(await GoldPhase(r.GetValue(silverRows), ct)); return 0;
                 case "handler": Emit(await HandlerPhase(r.GetValue(handlerEvents), ct)); return 0;
@@ -61,12 +62,15 @@ internal static class BenchCommand
                     using var server = await AzuriteServer.StartAsync(ct: ct);
                     var lake = server.LakeSettings("bench-" + Guid.NewGuid().ToString("N"));
                     ctx.Status("bench: ingest with the lake on Azurite (child process, one core)");
-                    results["ingest-blob"] = await Child("ingest-blob", r.GetValue(events), r.GetValue(silverRows), ct, new Dictionary<string, string>
+                    var env = new Dictionary<string, string>
                     {
                         ["LAKE_URI"] = lake.LakeUri,
                         ["LAKE_AUTH"] = "sharedkey",
                         ["LAKE_ACCOUNT_KEY"] = lake.LakeAccountKey!,
-                    });
+                    };
+                    results["ingest-blob"] = await Child("ingest-blob", r.GetValue(events), r.GetValue(silverRows), ct, env);
+                    ctx.Status("bench: Functions handler with the lake on Azurite (child process, one core)");
+                    results["handler-blob"] = await Child("handler-blob", r.GetValue(events), r.GetValue(silverRows), ct, env, r.GetValue(handlerEvents));
                 }
             });
             Print(results);
@@ -134,9 +138,9 @@ internal static class BenchCommand
         finally { dir.Delete(true); }
     }
 
-    private static async Task<Dictionary<string, double>> HandlerPhase(int events, CancellationToken ct)
+    private static async Task<Dictionary<string, double>> HandlerPhase(int events, CancellationToken ct, Settings? lake = null)
     {
-        var result = await HandlerBench.RunAsync(events, ct);
+        var result = await HandlerBench.RunAsync(events, ct, lake);
         result["peak_mib"] = PeakMiB();
         return result;
     }
@@ -201,6 +205,10 @@ internal static class BenchCommand
             t.AddRow("  same, 1,000 real titles (shared/data replay CSV)",
                 $"{F(e["real_calls_per_1000"])} calls; {F(e["real_tokens_per_headline"], "0.0")} tokens/headline ({F(e["real_tokens_in_per_headline"], "0.0")} in + " +
                 $"{F(e["real_tokens_out_per_headline"], "0.0")} out; {F(e["real_headline_chars_avg"], "0")} chars/title)", "≤ 60 tokens/headline", "-");
+        if (r.TryGetValue("handler-blob", out var handlerBlob))
+            t.AddRow("Functions handler, lake on Azurite: POST /NewsIngest, 256-event batch",
+                $"p50 {F(handlerBlob["latency_p50_ms"], "0")} ms, p95 {F(handlerBlob["latency_p95_ms"], "0")} ms per batch; {F(handlerBlob["handler_events_per_s"])} events/s " +
+                $"(direct pipeline {F(handlerBlob["direct_events_per_s"])} events/s)", "p95 ≤ 1 s", $"{F(handlerBlob["peak_mib"])} MiB");
         if (r.TryGetValue("ingest-blob", out var blob))
             t.AddRow("ingest bronze+silver, lake on Azurite (Blob REST)", $"{F(blob["events_per_s"])} events/s ({F(blob["events"])} events, {F(blob["seconds"], "0.00")} s)",
                 "reference: local folder lake", $"{F(blob["peak_mib"])} MiB");
@@ -212,6 +220,9 @@ internal static class BenchCommand
         Console.WriteLine($"ratio handler/direct_pipeline_256={handler["handler_events_per_s"] / handler["direct_events_per_s"]:0.00} " +
                           $"handler_p50_ms={F(handler["latency_p50_ms"], "0")} handler_p95_ms={F(handler["latency_p95_ms"], "0")} " +
                           $"handler_events_per_s={F(handler["handler_events_per_s"], "0")}");
+        if (handlerBlob is not null)
+            Console.WriteLine($"handler_azurite_p50_ms={F(handlerBlob["latency_p50_ms"], "0")} handler_azurite_p95_ms={F(handlerBlob["latency_p95_ms"], "0")} " +
+                              $"handler_azurite_events_per_s={F(handlerBlob["handler_events_per_s"], "0")}");
         if (blob is not null)
             Console.WriteLine($"ratio ingest_azurite/ingest_local={blob["events_per_s"] / ingest["events_per_s"]:0.00} ingest_azurite_events_per_s={F(blob["events_per_s"], "0")}");
         Console.WriteLine($"ingest_events_per_s={F(ingest["events_per_s"], "0")} gold_1m_seconds={F(gold["seconds"], "0.00")} " +

@@ -18,9 +18,11 @@ internal static class HandlerBench
 {
     public const int BatchSize = 256;
 
-    public static async Task<Dictionary<string, double>> RunAsync(int newsEvents, CancellationToken ct)
+    /// <param name="lake">Where the two lakes live (a Blob container URL with its auth, e.g. Azurite), or null for a temp folder.</param>
+    public static async Task<Dictionary<string, double>> RunAsync(int newsEvents, CancellationToken ct, Settings? lake = null)
     {
         var dir = Directory.CreateTempSubdirectory("cs-bench-handler-");
+        Settings Lake(string name) => lake is null ? new Settings { LakeUri = Path.Combine(dir.FullName, name) } : lake with { LakeUri = lake.LakeUri.TrimEnd('/') + "/" + name };
         try
         {
             var start = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-30), TimeSpan.Zero);
@@ -31,7 +33,7 @@ internal static class HandlerBench
 
             // Direct: the pipeline call the handler makes, without HTTP and payload mapping.
             double directSeconds;
-            using (var pipeline = new CryptoPipeline(new Settings { LakeUri = Path.Combine(dir.FullName, "direct") }, engineThreads: 1))
+            using (var pipeline = new CryptoPipeline(Lake("direct"), engineThreads: 1))
             {
                 await pipeline.IngestAsync(warmup, ct);
                 var sw = Stopwatch.StartNew();
@@ -41,7 +43,7 @@ internal static class HandlerBench
 
             // Through the handler: POST /NewsIngest with the host's double-encoded payload.
             var payloads = batches.Select(b => HostPayloadWriter.EventHubBatch(b, "news")).ToList();
-            var options = new FunctionsAppOptions { Port = 0, Settings = new Settings { LakeUri = Path.Combine(dir.FullName, "handler") }, AppRoot = AppContext.BaseDirectory };
+            var options = new FunctionsAppOptions { Port = 0, Settings = Lake("handler"), AppRoot = AppContext.BaseDirectory };
             await using var app = FunctionsApp.Build(options);
             await app.StartAsync(ct);
             using var http = new HttpClient { BaseAddress = new Uri(FunctionsApp.Urls(app).Single()), Timeout = TimeSpan.FromMinutes(5) };
