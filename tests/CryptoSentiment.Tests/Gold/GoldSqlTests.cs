@@ -10,8 +10,10 @@ public class GoldSqlTests
     [Fact]
     public void SqlIsEmbedded()
     {
-        Assert.Contains("silver_news_sentiment", GoldSql.CoinHourly);
-        Assert.Contains("silver_prices", GoldSql.CoinDaily);
+        Assert.Contains("silver_news_sentiment", GoldSql.SilverWindow);
+        Assert.Contains("silver_prices", GoldSql.SilverWindow);
+        Assert.Contains("gold_news", GoldSql.CoinHourly);
+        Assert.Contains("gold_prices", GoldSql.CoinDaily);
         Assert.Contains("staged_coin_daily", GoldSql.TopCoinDaily);
         Assert.Same(GoldSql.CoinDaily, GoldSql.For(GoldTable.CoinDaily));
         Assert.Throws<InvalidOperationException>(() => GoldSql.Load("Sql/gold/missing.sql"));

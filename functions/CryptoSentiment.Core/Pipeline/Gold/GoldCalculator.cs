@@ -55,6 +55,7 @@ public static class GoldCalculator
         }
         c.Execute(sql.ToString());
 
+        c.Execute(GoldSql.SilverWindow);
         c.Execute($"CREATE OR REPLACE TEMP TABLE {StagedCoinHourly} AS\n{GoldSql.CoinHourly}");
         c.Execute($"CREATE OR REPLACE TEMP TABLE {StagedCoinDaily} AS\n{GoldSql.CoinDaily}");
         c.Execute($"CREATE OR REPLACE TEMP TABLE {StagedTopCoinDaily} AS\n{GoldSql.TopCoinDaily}");

@@ -25,6 +25,9 @@ public static class GoldSql
     private static readonly ConcurrentDictionary<string, string> Cache = new(StringComparer.Ordinal);
 
     /// <summary><c>Sql/gold/coin_hourly.sql</c>.</summary>
+    /// <summary>Stages the silver rows the target days depend on (temp tables gold_news, gold_prices) for the KPI files.</summary>
+    public static string SilverWindow => Load("Sql/gold/silver_window.sql");
+
     public static string CoinHourly => Load("Sql/gold/coin_hourly.sql");
 
     /// <summary><c>Sql/gold/coin_daily.sql</c>.</summary>

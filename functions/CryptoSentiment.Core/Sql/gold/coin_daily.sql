@@ -1,44 +1,17 @@
 -- gold/coin_daily: one row per (coin, day) with at least one mention, for the days listed in
--- gold_target_days (ARCHITECTURE.md §5, contract). Reads the views silver_news_sentiment and silver_prices.
---
--- Days and hours are integer bucket numbers since the Unix epoch (µs / 86 400 000 000, µs / 3 600 000 000),
--- independent of the session time zone. Silver is read only for the days a target day depends on:
--- the 7 days ending with it (corr_7d) and the day before those (return_1h of the first hour, return_1d).
+-- gold_target_days (ARCHITECTURE.md §5, contract). Reads gold_news and gold_prices, the silver rows staged by
+-- silver_window.sql: the 7 days ending with each target day (corr_7d) and the day before those (return_1h of the
+-- first hour, return_1d). Days and hours are integer bucket numbers since the Unix epoch.
 WITH target AS (
     SELECT DISTINCT CAST(day - DATE '1970-01-01' AS BIGINT) AS day_no FROM gold_target_days
 ),
-needed AS (
-    SELECT DISTINCT day_no - k AS day_no FROM target, range(0, 8) AS r(k)
-),
-bounds AS (
-    SELECT to_timestamp((min(day_no) * 86400)::DOUBLE) AS lo,
-           to_timestamp(((max(day_no) + 1) * 86400)::DOUBLE) AS hi
-    FROM needed
-),
-news AS (
-    SELECT n.coin,
-           epoch_us(n.published_at) // 3600000000 AS hour_no,
-           n.polarity AS polarity,
-           n.polarity::DOUBLE AS p,
-           n.confidence AS w
-    FROM silver_news_sentiment n, bounds b
-    WHERE n.published_at >= b.lo AND n.published_at < b.hi
-      AND epoch_us(n.published_at) // 86400000000 IN (SELECT day_no FROM needed)
-),
-prices AS (
-    SELECT s.coin, s.ts, s.price_usd, epoch_us(s.ts) // 3600000000 AS hour_no
-    FROM silver_prices s, bounds b
-    WHERE s.ts >= b.lo AND s.ts < b.hi
-      AND epoch_us(s.ts) // 86400000000 IN (SELECT day_no FROM needed)
-),
--- the hourly series behind corr_7d: hourly score and return_1h, as in gold/coin_hourly
 news_hour AS (
     SELECT coin, hour_no, CASE WHEN sum(w) <> 0 THEN sum(w * p) / sum(w) END AS score
-    FROM news GROUP BY coin, hour_no
+    FROM gold_news GROUP BY coin, hour_no
 ),
 price_hour AS (
     SELECT coin, hour_no, arg_max(price_usd, ts) AS close_usd
-    FROM prices GROUP BY coin, hour_no
+    FROM gold_prices GROUP BY coin, hour_no
 ),
 return_hour AS (  -- return_1h = ln(close_h / close_{h-1 h}); the previous bucket is joined on a plain key column
     SELECT c.coin, c.hour_no, ln(c.close_usd / p.close_usd) AS return_1h
@@ -63,7 +36,7 @@ corr AS (
 ),
 price_day AS (  -- close = the last price by ts within the day
     SELECT coin, hour_no // 24 AS day_no, arg_max(price_usd, ts) AS close_usd
-    FROM prices GROUP BY coin, hour_no // 24
+    FROM gold_prices GROUP BY coin, hour_no // 24
 ),
 news_day AS (
     SELECT coin,
@@ -75,7 +48,7 @@ news_day AS (
            sum(w) AS sw,
            sum(w * p) AS swp,
            avg(w) AS avg_confidence
-    FROM news
+    FROM gold_news
     WHERE hour_no // 24 IN (SELECT day_no FROM target)
     GROUP BY coin, hour_no // 24
 )

@@ -1,43 +1,20 @@
 -- gold/coin_hourly: one row per (coin, hour bucket) with a mention or a price, for the days listed in
--- gold_target_days (ARCHITECTURE.md §5, contract). Reads the views silver_news_sentiment and silver_prices.
+-- gold_target_days (ARCHITECTURE.md §5, contract). Reads gold_news and gold_prices, the silver rows staged by
+-- silver_window.sql.
 --
 -- Time is handled as integer bucket numbers since the Unix epoch (hour_no = µs / 3 600 000 000,
 -- day_no = hour_no / 24), so the result does not depend on the session time zone and windows can use
 -- RANGE frames over the bucket number: hours without data are simply absent, never counted as rows.
--- Silver is read only for the days the targets depend on (each target day and the day before it).
 WITH target AS (
     SELECT DISTINCT CAST(day - DATE '1970-01-01' AS BIGINT) AS day_no FROM gold_target_days
 ),
-needed AS (  -- days whose silver rows feed a target day: the day itself and the day before
-    SELECT DISTINCT day_no - k AS day_no FROM target, range(0, 2) AS r(k)
-),
-bounds AS (
-    SELECT to_timestamp((min(day_no) * 86400)::DOUBLE) AS lo,
-           to_timestamp(((max(day_no) + 1) * 86400)::DOUBLE) AS hi
-    FROM needed
-),
-news AS (
-    SELECT n.coin,
-           epoch_us(n.published_at) // 3600000000 AS hour_no,
-           n.polarity::DOUBLE AS p,
-           n.confidence AS w
-    FROM silver_news_sentiment n, bounds b
-    WHERE n.published_at >= b.lo AND n.published_at < b.hi
-      AND epoch_us(n.published_at) // 86400000000 IN (SELECT day_no FROM needed)
-),
-prices AS (
-    SELECT s.coin, s.ts, s.price_usd, epoch_us(s.ts) // 3600000000 AS hour_no
-    FROM silver_prices s, bounds b
-    WHERE s.ts >= b.lo AND s.ts < b.hi
-      AND epoch_us(s.ts) // 86400000000 IN (SELECT day_no FROM needed)
-),
 news_hour AS (
     SELECT coin, hour_no, count(*) AS mentions, sum(w) AS sw, sum(w * p) AS swp
-    FROM news GROUP BY coin, hour_no
+    FROM gold_news GROUP BY coin, hour_no
 ),
 price_hour AS (  -- close = the last price by ts within the bucket
     SELECT coin, hour_no, arg_max(price_usd, ts) AS close_usd
-    FROM prices GROUP BY coin, hour_no
+    FROM gold_prices GROUP BY coin, hour_no
 ),
 grid AS (
     SELECT coalesce(n.coin, p.coin) AS coin,
