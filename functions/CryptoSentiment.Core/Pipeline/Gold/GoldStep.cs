@@ -59,8 +59,11 @@ public sealed class GoldStep(Lakehouse lake)
         if (touched.Count == 0 && gold.All(g => silverVersions.All(kv => (g.Snapshot.TxnVersion(kv.Key) ?? -1) >= kv.Value)))
             return GoldOutcome.Nothing;
 
-        var targets = GoldSql.AffectedDays(touched, GoldTable.CoinDaily).Order().ToList();
         foreach (var (def, snapshot) in silverSnapshots) await LakeViews.CreateAsync(c, lake.Store, def, snapshot, ct);
+        // Days after the newest silver row have no mention and no price, so they have no gold rows to recompute.
+        var lastDay = c.Scalar<DateOnly?>(
+            "SELECT CAST(greatest((SELECT max(published_at) FROM silver_news_sentiment), (SELECT max(ts) FROM silver_prices)) AS DATE)");
+        var targets = GoldSql.AffectedDays(touched, GoldTable.CoinDaily).Where(d => lastDay is null || d <= lastDay).Order().ToList();
         GoldCalculator.Compute(c, targets);
 
         var rows = new Dictionary<string, long>();
