@@ -95,6 +95,9 @@ public sealed class DuckDbConnection : IDisposable
     /// <summary>Quotes a string literal for SQL text (for places where DuckDB takes no parameter, e.g. file lists in DDL).</summary>
     public static string QuoteLiteral(string value) => "'" + value.Replace("'", "''") + "'";
 
+    /// <summary>A list literal of quoted strings, e.g. the file list of <c>read_parquet([...])</c>.</summary>
+    public static string QuoteList(IEnumerable<string> values) => "[" + string.Join(", ", values.Select(QuoteLiteral)) + "]";
+
     public void Dispose()
     {
         Handle.Dispose();

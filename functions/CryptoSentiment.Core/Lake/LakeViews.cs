@@ -28,7 +28,7 @@ public static class LakeViews
             return sb.Append(" WHERE false").ToString();
         }
         sb.AppendJoin(", ", def.Columns.Select(col => $"\"{col.Name}\""));
-        sb.Append(" FROM read_parquet([").AppendJoin(", ", localFiles.Select(DuckDbConnection.QuoteLiteral)).Append(']');
+        sb.Append(" FROM read_parquet(").Append(DuckDbConnection.QuoteList(localFiles));
         if (def.PartitionColumns.Count > 0)
         {
             // Partition values live in the log and in the Hive-style path (col=value/), not in the files.

@@ -133,12 +133,7 @@ internal static class PublishedApp
         }
     }
 
-    public static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "CryptoSentiment.sln"))) return d.FullName;
-        throw new DirectoryNotFoundException("CryptoSentiment.sln not found above " + AppContext.BaseDirectory);
-    }
+    public static string RepoRoot() => TestPaths.RepoRoot;
 
     /// <summary>The newest source the package is built from (handler, core, host.json, build props).</summary>
     private static DateTime NewestInput(string repo)

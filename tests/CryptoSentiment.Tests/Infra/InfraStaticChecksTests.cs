@@ -162,14 +162,7 @@ public partial class InfraStaticChecksTests
 
     // ---- file readers ------------------------------------------------------------------------------------------
 
-    private static string Root { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "CryptoSentiment.sln"))) return d.FullName;
-        throw new InvalidOperationException("repository root (CryptoSentiment.sln) not found above " + AppContext.BaseDirectory);
-    }
+    private static string Root => TestPaths.RepoRoot;
 
     /// <summary>Settings read through Settings.From (Get("X")) and environment reads anywhere in the product code.</summary>
     private static HashSet<string> SettingsTheCodeReads()

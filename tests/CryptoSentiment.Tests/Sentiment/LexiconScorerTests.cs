@@ -181,7 +181,7 @@ public class LexiconScorerTests(ITestOutputHelper output)
     [Fact]
     public void CryptoLinDevMacroF1BeatsVader()
     {
-        var path = Path.Combine(FindSharedData(), "eval", "cryptolin_dev.csv");
+        var path = Path.Combine(TestPaths.SharedData, "eval", "cryptolin_dev.csv");
         Assert.True(File.Exists(path), $"missing {path}");
         var rows = LabeledCsv.Read(path);
         Assert.True(rows.Count > 1000, $"only {rows.Count} rows");
@@ -195,16 +195,5 @@ public class LexiconScorerTests(ITestOutputHelper output)
         var m = SentimentMetrics.Compute(gold, pred);
         output.WriteLine($"cryptolin_dev: {m}");
         Assert.True(m.MacroF1 >= 0.45, m.ToString());
-    }
-
-    /// <summary>Walks up from the test binaries to the directory that contains <c>shared/data</c>.</summary>
-    private static string FindSharedData()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "data");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException($"No 'shared/data' directory above {AppContext.BaseDirectory}.");
     }
 }

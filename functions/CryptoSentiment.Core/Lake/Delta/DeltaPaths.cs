@@ -87,5 +87,8 @@ public static class DeltaPaths
     }
 
     /// <summary>Joins a table path ("" = store root) with a relative path.</summary>
+    /// <summary>The store path of the data file an <c>add</c> action names, in the table at <paramref name="tablePath"/>.</summary>
+    public static string StorePath(string tablePath, AddAction add) => Join(tablePath, DecodeActionPath(add.Path));
+
     public static string Join(string tablePath, string relative) => tablePath.Length == 0 ? relative : $"{tablePath}/{relative}";
 }

@@ -63,7 +63,7 @@ public sealed class Snapshot
     public long? TxnVersion(string appId) => _txns.TryGetValue(appId, out var v) ? v.Version : null;
 
     /// <summary>Store path (relative to the store root) of a data file.</summary>
-    public string StorePath(AddAction add) => DeltaPaths.Join(TablePath, DeltaPaths.DecodeActionPath(add.Path));
+    public string StorePath(AddAction add) => DeltaPaths.StorePath(TablePath, add);
 
     /// <summary>Store paths of every live data file, sorted.</summary>
     public IReadOnlyList<string> FileStorePaths() =>

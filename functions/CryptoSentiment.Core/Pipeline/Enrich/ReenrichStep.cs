@@ -1,3 +1,4 @@
+using CryptoSentiment.Lake.Stores;
 using CryptoSentiment.DuckDb;
 using CryptoSentiment.Lake;
 using CryptoSentiment.Lake.Delta;
@@ -77,17 +78,14 @@ public sealed class ReenrichStep(Lakehouse lake, Enricher enricher)
         var c = lake.Engine;
 
         // 1. The fallback rows: which file, which article, which headline.
+        var live = snapshot.Files.Values.ToList();
+        var locals = await lake.Store.MaterializeAllAsync(live.Select(snapshot.StorePath).ToList(), ct: ct);
         var fileByLocal = new Dictionary<string, AddAction>(StringComparer.Ordinal);
-        foreach (var add in snapshot.Files.Values)
-        {
-            var path = snapshot.StorePath(add);
-            fileByLocal[lake.Store.LocalPath(path) ?? await lake.Store.MaterializeAsync(path, ct)] = add;
-        }
+        for (var i = 0; i < live.Count; i++) fileByLocal[locals[i]] = live[i];
         var filesByArticle = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var titles = new Dictionary<string, string>(StringComparer.Ordinal);
         var fallbackRows = 0;
-        var list = string.Join(", ", fileByLocal.Keys.Select(DuckDbConnection.QuoteLiteral));
-        using (var r = c.Query($"SELECT filename, article_id, any_value(title), count(*) FROM read_parquet([{list}], filename = true) " +
+        using (var r = c.Query($"SELECT filename, article_id, any_value(title), count(*) FROM read_parquet({DuckDbConnection.QuoteList(fileByLocal.Keys)}, filename = true) " +
                                $"WHERE scorer = '{ScorerNames.Fallback}' GROUP BY ALL ORDER BY 2, 1"))
         {
             while (r.Read())
@@ -152,7 +150,7 @@ public sealed class ReenrichStep(Lakehouse lake, Enricher enricher)
             // Nothing references the rewritten files: remove them (best effort; unreferenced files are invisible anyway).
             foreach (var add in adds)
             {
-                try { await lake.Store.DeleteAsync(DeltaPaths.Join(Silver.Path, DeltaPaths.DecodeActionPath(add.Path)), CancellationToken.None); }
+                try { await lake.Store.DeleteAsync(DeltaPaths.StorePath(Silver.Path, add), CancellationToken.None); }
                 catch (Exception) { /* keep the original failure */ }
             }
             throw;

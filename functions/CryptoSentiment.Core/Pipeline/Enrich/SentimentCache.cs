@@ -39,7 +39,7 @@ public sealed class SentimentCache(Lakehouse lake)
 {
     private const string Staged = "stage_sentiment_cache";
     private readonly Dictionary<string, CachedSentiment> _entries = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _loadedFiles = new(StringComparer.Ordinal);
+    private readonly SeenFiles _files = new();
 
     public static TableDef Table => LakeTables.CacheSentiment;
 
@@ -64,10 +64,8 @@ public sealed class SentimentCache(Lakehouse lake)
     public async Task LoadAsync(CancellationToken ct = default)
     {
         if (await lake.SnapshotIfExistsAsync(Table, ct) is not { } snapshot) return;
-        var fresh = snapshot.FileStorePaths().Where(p => !_loadedFiles.Contains(p)).ToList();
+        var (fresh, locals) = await _files.UnseenAsync(lake.Store, snapshot, ct);
         if (fresh.Count == 0) return;
-        var locals = new List<string>(fresh.Count);
-        foreach (var p in fresh) locals.Add(lake.Store.LocalPath(p) ?? await lake.Store.MaterializeAsync(p, ct));
         using (var r = lake.Engine.Query(
             "SELECT key, label, confidence, coins, context_summary, scorer, model, prompt_version, tokens_in, tokens_out, created_at " +
             $"FROM ({LakeViews.SelectSql(Table, locals)}) ORDER BY created_at"))
@@ -82,7 +80,7 @@ public sealed class SentimentCache(Lakehouse lake)
                 _entries.TryAdd(entry.Key, entry); // the first answer of a key wins (two instances may have paid for the same one)
             }
         }
-        _loadedFiles.UnionWith(fresh);
+        _files.MarkSeen(fresh);
     }
 
     /// <summary>Appends <paramref name="entries"/> to the table (one commit) and to this instance. Only answers worth keeping belong here.</summary>
@@ -110,7 +108,7 @@ public sealed class SentimentCache(Lakehouse lake)
                 new Dictionary<string, long> { ["numOutputRows"] = entries.Count });
             await tx.CommitAsync(ct); // appends never conflict: a lost race is retried at the next version
             foreach (var e in entries) _entries.TryAdd(e.Key, e);
-            _loadedFiles.UnionWith(adds.Select(add => DeltaPaths.Join(Table.Path, DeltaPaths.DecodeActionPath(add.Path))));
+            _files.MarkSeen(Table.Path, adds);
         }
         finally { c.Execute($"DROP TABLE IF EXISTS {Staged}"); }
     }

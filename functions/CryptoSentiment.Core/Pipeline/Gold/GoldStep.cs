@@ -99,7 +99,7 @@ public sealed class GoldStep(Lakehouse lake)
         for (var v = since + 1; v <= snapshot.Version; v++)
         {
             var actions = await DeltaLog.ReadCommitAsync(lake.Store, def.Path, v, ct) ?? [];
-            files.AddRange(actions.Where(a => a.Add is not null).Select(a => DeltaPaths.Join(def.Path, DeltaPaths.DecodeActionPath(a.Add!.Path))));
+            files.AddRange(actions.Where(a => a.Add is not null).Select(a => DeltaPaths.StorePath(def.Path, a.Add!)));
         }
         return files.Where(live.Contains).Distinct(StringComparer.Ordinal).ToList();
     }
@@ -109,7 +109,7 @@ public sealed class GoldStep(Lakehouse lake)
         if (storePaths.Count == 0) return [];
         var locals = await lake.Store.MaterializeAllAsync(storePaths, ct: ct);
         var days = new List<DateOnly>();
-        using var r = c.Query($"SELECT DISTINCT CAST(\"{column}\" AS DATE) FROM read_parquet([{string.Join(", ", locals.Select(DuckDbConnection.QuoteLiteral))}])");
+        using var r = c.Query($"SELECT DISTINCT CAST(\"{column}\" AS DATE) FROM read_parquet({DuckDbConnection.QuoteList(locals)})");
         while (r.Read()) if (!r.IsNull(0)) days.Add(r.GetDate(0));
         return days;
     }

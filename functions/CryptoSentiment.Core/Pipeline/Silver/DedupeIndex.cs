@@ -1,4 +1,5 @@
 using CryptoSentiment.DuckDb;
+using CryptoSentiment.Lake;
 using CryptoSentiment.Lake.Delta;
 using CryptoSentiment.Lake.Stores;
 
@@ -12,7 +13,7 @@ namespace CryptoSentiment.Pipeline.Silver;
 public sealed class DedupeIndex(string keyExpression)
 {
     private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _loadedFiles = new(StringComparer.Ordinal);
+    private readonly SeenFiles _files = new();
 
     public int Count => _keys.Count;
 
@@ -25,15 +26,13 @@ public sealed class DedupeIndex(string keyExpression)
     /// <summary>Reads the keys of files in <paramref name="snapshot"/> not loaded yet.</summary>
     public async Task CatchUpAsync(DuckDbConnection c, ILakeStore store, Snapshot snapshot, CancellationToken ct)
     {
-        var fresh = snapshot.FileStorePaths().Where(p => !_loadedFiles.Contains(p)).ToList();
+        var (fresh, locals) = await _files.UnseenAsync(store, snapshot, ct);
         if (fresh.Count == 0) return;
-        var locals = await store.MaterializeAllAsync(fresh, ct: ct);
-        var list = string.Join(", ", locals.Select(DuckDbConnection.QuoteLiteral));
-        using (var r = c.Query($"SELECT k FROM (SELECT {keyExpression} AS k FROM read_parquet([{list}], union_by_name = true)) WHERE k IS NOT NULL"))
+        using (var r = c.Query($"SELECT k FROM (SELECT {keyExpression} AS k FROM read_parquet({DuckDbConnection.QuoteList(locals)}, union_by_name = true)) WHERE k IS NOT NULL"))
             while (r.Read()) _keys.Add(r.GetString(0));
-        _loadedFiles.UnionWith(fresh);
+        _files.MarkSeen(fresh);
     }
 
     /// <summary>Marks files this process wrote itself (their keys were added as they were accepted).</summary>
-    public void MarkLoaded(IEnumerable<string> storePaths) => _loadedFiles.UnionWith(storePaths);
+    public void MarkLoaded(string tablePath, IEnumerable<AddAction> adds) => _files.MarkSeen(tablePath, adds);
 }

@@ -88,7 +88,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
                 tally.ReleaseClaims(); // another writer committed this batch first
                 return outcome;
             }
-            index.MarkLoaded(adds.Select(add => DeltaPaths.Join(def.Path, DeltaPaths.DecodeActionPath(add.Path))));
+            index.MarkLoaded(def.Path, adds);
         }
         catch
         {

@@ -20,9 +20,6 @@ public sealed class DuckDbWarehouse(string warehouseFile) : IWarehouse
         c.Execute(SqlFiles.Get("warehouse/views.sql"));
     }
 
-    public static Task<LoadOutcome> LoadAsync(Lakehouse lake, string warehouseFile, CancellationToken ct = default) =>
-        new DuckDbWarehouse(warehouseFile).LoadAsync(lake, ct);
-
     public async Task<LoadOutcome> LoadAsync(Lakehouse lake, CancellationToken ct = default)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(File));
