@@ -160,6 +160,10 @@ module functionApp 'modules/functionapp.bicep' = {
       SNOWFLAKE_SCHEMA: snowflakeSchema
       SNOWFLAKE_PRIVATE_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/snowflake-private-key)'
       SNOWFLAKE_BATCH_ROWS: '1000'
+      // Running for a year (ARCHITECTURE §9): dedupe window, and the hourly Maintenance timer's retention and file size.
+      DEDUPE_WINDOW_DAYS: '7'
+      MAINTENANCE_RETENTION_HOURS: '168'
+      MAINTENANCE_TARGET_FILE_MB: '128'
       EventHubConnection__fullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
       EventHubConnection__credential: 'managedidentity'
       EventHubConnection__clientId: identity.outputs.clientId

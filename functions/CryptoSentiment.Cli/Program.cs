@@ -17,6 +17,7 @@ var root = new RootCommand("CryptoSentiment — crypto news sentiment through a 
     LoadCommand.Create(),
     RefreshCommand.Create(),
     VerifyCommand.Create(),
+    MaintainCommand.Create(),
     ReenrichCommand.Create(),
     BenchCommand.Create(),
     ServeCommand.Create(),

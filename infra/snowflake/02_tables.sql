@@ -54,7 +54,16 @@ CREATE TABLE IF NOT EXISTS HEADLINES (
     context_summary VARCHAR,
     scorer VARCHAR(16) NOT NULL,
     model VARCHAR,
-    PRIMARY KEY (article_id, coin)
+    PRIMARY KEY (article_id, coin, published_at)
+);
+-- The load watermark: per lake table, the Delta table id and version the warehouse reflects. Advanced in the same
+-- transaction as the merges (merge_load_state.sql), so an incremental load sends only what changed after it.
+CREATE TABLE IF NOT EXISTS LOAD_STATE (
+    source VARCHAR(128) NOT NULL,
+    table_id VARCHAR(64) NOT NULL,
+    version NUMBER(19,0) NOT NULL,
+    loaded_at TIMESTAMP_TZ NOT NULL,
+    PRIMARY KEY (source)
 );
 -- Staging: each load inserts its rows here in chunks (tagged load_id + chunk, so a re-sent chunk replaces itself),
 -- merges them into the table above in one transaction, then deletes them. TRANSIENT: no fail-safe for scratch rows.

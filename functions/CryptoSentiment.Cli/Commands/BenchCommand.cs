@@ -27,14 +27,22 @@ internal static class BenchCommand
         var silverRows = new Option<int>("--silver-rows") { Description = "Silver rows for the gold phase.", DefaultValueFactory = _ => 1_000_000 };
         var handlerEvents = new Option<int>("--handler-events") { Description = "News events sent through the Functions handler in 256-event batches.", DefaultValueFactory = _ => 25_600 };
         var phase = new Option<string?>("--phase") { Hidden = true };
+        var historyNews = new Option<int>("--history-news") { Hidden = true, DefaultValueFactory = _ => 60_000 };
+        var historyKeep = new Option<bool>("--history-keep") { Hidden = true };
+        var historyLake = new Option<string?>("--history-lake") { Hidden = true };
+        var historyWarehouse = new Option<string?>("--history-warehouse") { Hidden = true };
+        var historyDay = new Option<string?>("--history-day") { Hidden = true };
+        var historyTag = new Option<string?>("--history-tag") { Hidden = true };
         var azurite = new Option<bool>("--azurite")
         {
             Description = "Also measure ingest with the lake on a local Azurite (Blob REST API, SharedKey); installs Azurite into tests/tools when needed.",
         };
         var cmd = new Command("bench", "Benchmarks: ingest events/s vs DuckDB read_json→parquet, gold recompute for 1M silver rows, Functions handler latency, peak memory.")
-            { events, silverRows, handlerEvents, phase, azurite };
+            { events, silverRows, handlerEvents, phase, azurite, historyNews, historyKeep, historyLake, historyWarehouse, historyDay, historyTag };
         cmd.SetAction(async (r, ct) =>
         {
+            HistoryBench.ChildArgs HistoryChild() => new(r.GetValue(historyLake)!, r.GetValue(historyWarehouse)!,
+                DateOnly.ParseExact(r.GetValue(historyDay)!, "yyyy-MM-dd", CultureInfo.InvariantCulture), r.GetValue(historyTag) ?? "probe");
             switch (r.GetValue(phase))
             {
                 case "ingest": Emit(await IngestPhase(r.GetValue(events), null, ct)); return 0;
@@ -44,6 +52,9 @@ internal static class BenchCommand
                 case "gold": Emit(await GoldPhase(r.GetValue(silverRows), ct)); return 0;
                 case "handler": Emit(await HandlerPhase(r.GetValue(handlerEvents), ct)); return 0;
                 case "enrich": Emit(await BenchEnrich.RunAsync(ct)); return 0;
+                case "history": return await HistoryBench.RunAloneAsync(r.GetValue(historyNews), r.GetValue(historyKeep), ct);
+                case "history-cold": Emit(await HistoryBench.ColdAsync(HistoryChild(), ct)); return 0;
+                case "history-warm": Emit(await HistoryBench.WarmAsync(HistoryChild(), ct)); return 0;
             }
             var results = new Dictionary<string, Dictionary<string, double>>();
             await AnsiConsole.Status().StartAsync("benchmarking", async ctx =>
@@ -55,6 +66,8 @@ internal static class BenchCommand
                 }
                 ctx.Status("bench: enrichment (LLM scorer against the loopback server)");
                 results["enrich"] = await BenchEnrich.RunAsync(ct);
+                // History (§9): builds a 60-day lake here, measures in child processes pinned to one core.
+                results["history"] = await HistoryBench.RunAsync(r.GetValue(historyNews), s => ctx.Status(Markup.Escape(s)), ct);
                 if (r.GetValue(azurite))
                 {
                     // Azurite runs outside the pinned child (its own cores), like a remote storage account would.
@@ -212,6 +225,7 @@ internal static class BenchCommand
         if (r.TryGetValue("ingest-blob", out var blob))
             t.AddRow("ingest bronze+silver, lake on Azurite (Blob REST)", $"{F(blob["events_per_s"])} events/s ({F(blob["events"])} events, {F(blob["seconds"], "0.00")} s)",
                 "reference: local folder lake", $"{F(blob["peak_mib"])} MiB");
+        if (r.TryGetValue("history", out var history)) HistoryBench.AddRows(t, history);
         AnsiConsole.Write(t);
         Console.WriteLine($"enrich_calls_per_1000={F(e["calls_per_1000"], "0")} enrich_headlines_per_call={F(e["headlines_per_call"], "0.0")} " +
                           $"enrich_tokens_per_headline={F(e["tokens_per_headline"], "0.0")} enrich_tokens_per_1000={F(e["tokens_per_1000"], "0")} " +
@@ -227,5 +241,6 @@ internal static class BenchCommand
             Console.WriteLine($"ratio ingest_azurite/ingest_local={blob["events_per_s"] / ingest["events_per_s"]:0.00} ingest_azurite_events_per_s={F(blob["events_per_s"], "0")}");
         Console.WriteLine($"ingest_events_per_s={F(ingest["events_per_s"], "0")} gold_1m_seconds={F(gold["seconds"], "0.00")} " +
                           $"peak_mib_ingest={F(ingest["peak_mib"], "0")} peak_mib_gold={F(gold["peak_mib"], "0")}");
+        if (history is not null) HistoryBench.PrintLines(history);
     }
 }

@@ -20,7 +20,8 @@ internal static class BenchData
                    ['Negative','Neutral','Positive'][(hash(i * 3) % 3)::INTEGER + 1] AS label, 0 AS polarity,
                    ((hash(i * 7) % 1000)::DOUBLE / 1000.0) AS confidence, NULL::VARCHAR AS context_summary, 'offline' AS scorer,
                    'bench' AS model, '-' AS prompt_version, 0 AS tokens_in, 0 AS tokens_out, '0' AS partition_id, i AS sequence_number,
-                   TIMESTAMPTZ '2026-04-01 00:00:00+00' AS ingested_at
+                   TIMESTAMPTZ '2026-04-01 00:00:00+00' AS ingested_at,
+                   CAST(TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_seconds(i * 7) AS DATE) AS day
             FROM range({rows}) t(i);
             UPDATE stage_bench SET polarity = CASE label WHEN 'Positive' THEN 1 WHEN 'Negative' THEN -1 ELSE 0 END;
             """);
@@ -29,7 +30,8 @@ internal static class BenchData
             CREATE OR REPLACE TEMP TABLE stage_bench AS
             SELECT coin, TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_hours(h) AS ts,
                    100.0 * exp(0.01 * sin(h / 5.0 + k)) + k AS price_usd, 1e6 AS volume_usd, 'bench' AS source, '0' AS partition_id,
-                   h * 100 + k AS sequence_number, TIMESTAMPTZ '2026-04-01 00:00:00+00' AS ingested_at
+                   h * 100 + k AS sequence_number, TIMESTAMPTZ '2026-04-01 00:00:00+00' AS ingested_at,
+                   CAST(TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_hours(h) AS DATE) AS day
             FROM range(0, {(long)rows * 7 / 3600 + 24}) h(h), (SELECT unnest({Coins}[1:14]) AS coin, generate_subscripts({Coins}[1:14], 1) AS k);
             """);
         await CommitAsync(lake, LakeTables.SilverPrices, "stage_bench", ct);

@@ -44,15 +44,18 @@ internal static class LoadCommand
         var warehouse = CommonOptions.Warehouse();
         var target = new Option<string?>("--target") { Description = "duckdb | snowflake (default from WAREHOUSE)." };
         target.AcceptOnlyFromAmong("duckdb", "snowflake");
-        var cmd = new Command("load", "Load gold and the classified headlines into the warehouse (MERGE on keys; running twice changes nothing).")
-            { target, lake, warehouse };
+        var full = new Option<bool>("--full") { Description = "Re-send every row and prune everything (repair), instead of only the days changed since the last load." };
+        var cmd = new Command("load", "Load gold and the classified headlines into the warehouse: the lake days changed since the last load " +
+                                      "(MERGE on keys; running twice changes nothing).")
+            { target, lake, warehouse, full };
         cmd.SetAction(async (r, ct) =>
         {
             var settings = CommonOptions.Settings(r, lake, warehouse);
             using var pipeline = new CryptoPipeline(settings);
-            var load = await pipeline.LoadWarehouseAsync(r.GetValue(target), line => Console.Error.WriteLine(line), ct);
-            var t = new Table().AddColumns("table", "rows", "changed by this load");
-            foreach (var (table, rows) in load.Rows) t.AddRow(table, Summary.N(rows), Summary.N(load.Changed[table]));
+            var load = await pipeline.LoadWarehouseAsync(r.GetValue(target), line => Console.Error.WriteLine(line), ct, r.GetValue(full));
+            var t = new Table().AddColumns("table", "rows", "sent by this load", "changed by this load", "mode");
+            foreach (var (table, rows) in load.Rows)
+                t.AddRow(table, Summary.N(rows), Summary.N(load.Sent.GetValueOrDefault(table)), Summary.N(load.Changed[table]), Markup.Escape(load.Modes.GetValueOrDefault(table) ?? ""));
             AnsiConsole.Write(t);
             return 0;
         });
@@ -92,8 +95,9 @@ internal static class VerifyCommand
         var cmd = new Command("verify", "Check every Delta table's log and files and the tier counts; exit 1 on any inconsistency.") { lake };
         cmd.SetAction(async (r, ct) =>
         {
-            using var lakehouse = Lakehouse.Open(CommonOptions.Settings(r, lake));
-            var report = await LakeVerifier.VerifyAsync(lakehouse, ct);
+            var settings = CommonOptions.Settings(r, lake);
+            using var lakehouse = Lakehouse.Open(settings);
+            var report = await LakeVerifier.VerifyAsync(lakehouse, ct, settings.DedupeWindowDays);
             var t = new Table().AddColumns("check", "result", "detail");
             foreach (var check in report.Checks)
                 t.AddRow(Markup.Escape(check.Name), check.Ok ? "[green]ok[/]" : "[red]FAIL[/]", Markup.Escape(check.Detail));

@@ -64,6 +64,13 @@ public sealed record Settings
     /// <summary><c>LLM_PROMPT_VERSION</c>: embedded prompt file to use (default sentiment-v1).</summary>
     public string? LlmPromptVersion { get; init; }
 
+    /// <summary><c>DEDUPE_WINDOW_DAYS</c>: an article id or URL seen on a day within this many days of an article's day makes it a duplicate (default 7).</summary>
+    public int DedupeWindowDays { get; init; } = 7;
+    /// <summary><c>MAINTENANCE_RETENTION_HOURS</c>: vacuum and log cleanup keep what any version of the last H hours needs (default 168).</summary>
+    public double MaintenanceRetentionHours { get; init; } = 168;
+    /// <summary><c>MAINTENANCE_TARGET_FILE_MB</c>: optimize packs smaller files into files of up to this size (default 128).</summary>
+    public int MaintenanceTargetFileMb { get; init; } = 128;
+
     /// <summary>The DuckDB warehouse file when <see cref="Warehouse"/> is <c>duckdb:&lt;path&gt;</c>, else null.</summary>
     public string? WarehouseDuckDbPath =>
         Warehouse.StartsWith("duckdb:", StringComparison.OrdinalIgnoreCase) ? Warehouse["duckdb:".Length..] : null;
@@ -108,7 +115,18 @@ public sealed record Settings
             LlmRequestsPerMinute = int.TryParse(Get("LLM_REQUESTS_PER_MINUTE"), out var rpm) && rpm >= 0 ? rpm : null,
             LlmTokensPerMinute = int.TryParse(Get("LLM_TOKENS_PER_MINUTE"), out var tpm) && tpm >= 0 ? tpm : null,
             LlmPromptVersion = Get("LLM_PROMPT_VERSION"),
+            DedupeWindowDays = (int?)Number(Get("DEDUPE_WINDOW_DAYS"), "DEDUPE_WINDOW_DAYS", "a whole number of days from 0 to 3650, e.g. 7", 0, 3650, integer: true) ?? 7,
+            MaintenanceRetentionHours = Number(Get("MAINTENANCE_RETENTION_HOURS"), "MAINTENANCE_RETENTION_HOURS", "hours ≥ 0, e.g. 168", 0, 1e6) ?? 168,
+            MaintenanceTargetFileMb = (int?)Number(Get("MAINTENANCE_TARGET_FILE_MB"), "MAINTENANCE_TARGET_FILE_MB", "whole megabytes from 1 to 4096, e.g. 128", 1, 4096, integer: true) ?? 128,
         };
+    }
+
+    private static double? Number(string? value, string name, string expected, double min, double max, bool integer = false)
+    {
+        if (value is null) return null;
+        if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v)
+            && double.IsFinite(v) && v >= min && v <= max && (!integer || v == Math.Floor(v))) return v;
+        throw new ArgumentException($"{name} '{value}' is not valid: expected {expected}.");
     }
 
     private static double? Price(string? value, string name)

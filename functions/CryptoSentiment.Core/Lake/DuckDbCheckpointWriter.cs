@@ -60,12 +60,12 @@ public sealed class DuckDbCheckpointWriter(TimeProvider? clock = null) : ICheckp
         var columns = Columns(protocolFeatures);
         var spec = string.Join(", ", columns.Select(c => $"{DuckDbConnection.QuoteLiteral(c.Name)}: {DuckDbConnection.QuoteLiteral(c.Type)}"));
         var select = string.Join(", ", columns.Select(c => DuckDbConnection.QuoteIdentifier(c.Name)));
-        using var c = DuckDbConnection.Open(null, new Dictionary<string, string> { ["threads"] = "1" });
+        using var c = SharedEngine.Connect();
         c.Execute($$"""
             COPY (
               SELECT {{select}}
               FROM read_json({{DuckDbConnection.QuoteLiteral(ndjsonPath)}}, format = 'newline_delimited', records = true,
-                             maximum_object_size = 268435456, columns = { {{spec}} })
+                             maximum_object_size = 16777216, columns = { {{spec}} })
             ) TO {{DuckDbConnection.QuoteLiteral(parquetPath)}} (FORMAT parquet, COMPRESSION snappy)
             """);
     }

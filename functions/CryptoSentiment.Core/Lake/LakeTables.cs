@@ -3,6 +3,18 @@ namespace CryptoSentiment.Lake;
 /// <summary>A column of a lake table: its DuckDB type and the Delta primitive type it maps to.</summary>
 public sealed record ColumnDef(string Name, string DuckDbType, bool Nullable = true)
 {
+    /// <summary>
+    /// SQL (over the table's other columns) that computes this column, for columns added to an existing table (the day
+    /// partition columns of ARCHITECTURE §9): a table written before the column existed is read, and upgraded, with it.
+    /// </summary>
+    public string? DerivedFrom { get; init; }
+
+    /// <summary>
+    /// Keep min/max statistics of this VARCHAR column in each file's <c>add.stats</c> (short codes such as coin, label,
+    /// scorer): readers skip files by them, e.g. re-enrichment reads only files whose scorer range holds <c>fallback</c>.
+    /// </summary>
+    public bool StringStats { get; init; }
+
     /// <summary>The Delta schema type (PROTOCOL "Primitive Types").</summary>
     public string DeltaType => DuckDbType switch
     {
@@ -26,6 +38,15 @@ public sealed record TableDef(string Path, IReadOnlyList<ColumnDef> Columns, IRe
     /// <summary>The columns stored in the parquet files (partition columns live in the log and the path).</summary>
     public IEnumerable<ColumnDef> DataColumns => Columns.Where(c => !PartitionColumns.Contains(c.Name));
 
+    /// <summary>The Delta schema of the table (every column, partition columns included).</summary>
+    public Delta.DeltaSchema DeltaSchema => new(Columns.Select(c => new Delta.DeltaField(c.Name, c.DeltaType, c.Nullable)).ToList());
+
+    /// <summary>The column named <paramref name="name"/>, or null.</summary>
+    public ColumnDef? Column(string name) => Columns.FirstOrDefault(c => c.Name == name);
+
+    /// <summary>The UTC day partition column (<c>day</c> or <c>ingest_date</c>), or null for an unpartitioned table.</summary>
+    public string? DayPartition => PartitionColumns.FirstOrDefault(p => Column(p)?.DuckDbType == "DATE");
+
     /// <summary>A DuckDB column list for CREATE TABLE.</summary>
     public string DuckDbColumnList(bool includePartitions = true) => string.Join(", ",
         (includePartitions ? Columns : DataColumns).Select(c => $"\"{c.Name}\" {c.DuckDbType}"));
@@ -35,6 +56,13 @@ public sealed record TableDef(string Path, IReadOnlyList<ColumnDef> Columns, IRe
 public static class LakeTables
 {
     private static ColumnDef C(string name, string type, bool nullable = true) => new(name, type, nullable);
+
+    /// <summary>A short text code with min/max statistics per file.</summary>
+    private static ColumnDef Code(string name, bool nullable = true) => new(name, "VARCHAR", nullable) { StringStats = true };
+
+    /// <summary>A UTC day partition column derived from a timestamp column.</summary>
+    private static ColumnDef DayOf(string name, string timestampColumn) =>
+        new(name, "DATE", false) { DerivedFrom = $"CAST(\"{timestampColumn}\" AS DATE)" };
 
     private static readonly ColumnDef[] BronzeColumns =
     [
@@ -48,31 +76,31 @@ public static class LakeTables
 
     public static readonly TableDef SilverNewsSentiment = new("silver/news_sentiment",
     [
-        C("article_id", "VARCHAR", false), C("coin", "VARCHAR", false), C("title", "VARCHAR", false), C("source", "VARCHAR"),
-        C("url", "VARCHAR"), C("canonical_url", "VARCHAR"), C("title_key", "VARCHAR"), C("published_at", "TIMESTAMPTZ", false), C("label", "VARCHAR", false),
+        C("article_id", "VARCHAR", false), Code("coin", false), C("title", "VARCHAR", false), C("source", "VARCHAR"),
+        C("url", "VARCHAR"), C("canonical_url", "VARCHAR"), C("title_key", "VARCHAR"), C("published_at", "TIMESTAMPTZ", false), Code("label", false),
         C("polarity", "INTEGER", false), C("confidence", "DOUBLE", false), C("context_summary", "VARCHAR"),
-        C("scorer", "VARCHAR", false), C("model", "VARCHAR"), C("prompt_version", "VARCHAR"), C("tokens_in", "INTEGER"),
+        Code("scorer", false), C("model", "VARCHAR"), C("prompt_version", "VARCHAR"), C("tokens_in", "INTEGER"),
         C("tokens_out", "INTEGER"), C("partition_id", "VARCHAR", false), C("sequence_number", "BIGINT", false),
-        C("ingested_at", "TIMESTAMPTZ", false),
-    ], []);
+        C("ingested_at", "TIMESTAMPTZ", false), DayOf("day", "published_at"),
+    ], ["day"]);
 
     public static readonly TableDef SilverPrices = new("silver/prices",
     [
-        C("coin", "VARCHAR", false), C("ts", "TIMESTAMPTZ", false), C("price_usd", "DOUBLE", false), C("volume_usd", "DOUBLE"),
+        Code("coin", false), C("ts", "TIMESTAMPTZ", false), C("price_usd", "DOUBLE", false), C("volume_usd", "DOUBLE"),
         C("source", "VARCHAR"), C("partition_id", "VARCHAR", false), C("sequence_number", "BIGINT", false),
-        C("ingested_at", "TIMESTAMPTZ", false),
-    ], []);
+        C("ingested_at", "TIMESTAMPTZ", false), DayOf("day", "ts"),
+    ], ["day"]);
 
     public static readonly TableDef SilverQuarantine = new("silver/quarantine",
     [
-        C("source_table", "VARCHAR", false), C("partition_id", "VARCHAR", false), C("sequence_number", "BIGINT", false),
-        C("reason", "VARCHAR", false), C("body", "VARCHAR", false), C("body_encoding", "VARCHAR", false),
-        C("ingested_at", "TIMESTAMPTZ", false),
-    ], []);
+        Code("source_table", false), C("partition_id", "VARCHAR", false), C("sequence_number", "BIGINT", false),
+        Code("reason", false), C("body", "VARCHAR", false), C("body_encoding", "VARCHAR", false),
+        C("ingested_at", "TIMESTAMPTZ", false), DayOf("ingest_date", "ingested_at"),
+    ], ["ingest_date"]);
 
     public static readonly TableDef GoldCoinDaily = new("gold/coin_daily",
     [
-        C("coin", "VARCHAR", false), C("day", "DATE", false), C("mentions", "BIGINT", false), C("positive", "BIGINT", false),
+        Code("coin", false), C("day", "DATE", false), C("mentions", "BIGINT", false), C("positive", "BIGINT", false),
         C("negative", "BIGINT", false), C("neutral", "BIGINT", false), C("pct_positive", "DOUBLE"), C("pct_negative", "DOUBLE"),
         C("pct_neutral", "DOUBLE"), C("weighted_score", "DOUBLE"), C("avg_confidence", "DOUBLE"), C("close_usd", "DOUBLE"),
         C("return_1d", "DOUBLE"), C("corr_7d", "DOUBLE"),
@@ -80,14 +108,14 @@ public static class LakeTables
 
     public static readonly TableDef GoldCoinHourly = new("gold/coin_hourly",
     [
-        C("coin", "VARCHAR", false), C("hour", "TIMESTAMPTZ", false), C("day", "DATE", false), C("mentions", "BIGINT", false),
+        Code("coin", false), C("hour", "TIMESTAMPTZ", false), C("day", "DATE", false), C("mentions", "BIGINT", false),
         C("score", "DOUBLE"), C("score_24h", "DOUBLE"), C("volatility_24h", "DOUBLE"), C("close_usd", "DOUBLE"),
         C("return_1h", "DOUBLE"), C("return_24h", "DOUBLE"), C("divergence", "BOOLEAN"),
     ], ["day"]);
 
     public static readonly TableDef GoldTopCoinDaily = new("gold/top_coin_daily",
     [
-        C("day", "DATE", false), C("coin", "VARCHAR", false), C("weighted_score", "DOUBLE"), C("mentions", "BIGINT", false),
+        C("day", "DATE", false), Code("coin", false), C("weighted_score", "DOUBLE"), C("mentions", "BIGINT", false),
     ], ["day"]);
 
     /// <summary>

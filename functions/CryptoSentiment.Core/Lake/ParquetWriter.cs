@@ -9,12 +9,14 @@ namespace CryptoSentiment.Lake;
 /// <summary>
 /// Writes a staged DuckDB table as the parquet data files of a lake table (one file per partition value),
 /// and describes them as Delta <c>add</c> actions with stats. Files are written before any commit
-/// references them, so a crash leaves only unreferenced files that no reader sees.
+/// references them, so a crash leaves only unreferenced files that no reader sees (vacuum deletes them later).
 /// </summary>
 public static class ParquetWriter
 {
+    /// <param name="stagedTable">A table name, or a parenthesised query with an alias (e.g. <c>(SELECT …) AS src</c>) holding every column of <paramref name="def"/>.</param>
+    /// <param name="dataChange">false for files that only rearrange rows already in the table (compaction, layout upgrade).</param>
     public static async Task<IReadOnlyList<AddAction>> WriteAsync(
-        DuckDbConnection c, string stagedTable, TableDef def, ILakeStore store, CancellationToken ct = default)
+        DuckDbConnection c, string stagedTable, TableDef def, ILakeStore store, CancellationToken ct = default, bool dataChange = true)
     {
         var stats = ComputeStats(c, stagedTable, def);
         if (stats.Count == 0) return [];
@@ -24,7 +26,7 @@ public static class ParquetWriter
         {
             // One partition value (every ingest batch): write the file straight to its place in the table.
             var (partition, fileStats) = stats[0];
-            return [await WriteOneAsync(c, $"SELECT {columns} FROM {stagedTable}", def, store, partition, fileStats, now, ct)];
+            return [await WriteOneAsync(c, $"SELECT {columns} FROM {stagedTable}", def, store, partition, fileStats, now, dataChange, ct)];
         }
 
         // Several partition values (gold days): one COPY fans out into Hive-style folders, then each file moves into the table.
@@ -40,7 +42,7 @@ public static class ParquetWriter
                 var dir = Path.Combine([tmp.FullName, .. def.PartitionColumns.Select(p => $"{p}={partition[p]}")]);
                 var written = Directory.GetFiles(dir, "*.parquet");
                 foreach (var file in written)
-                    adds.Add(await PlaceAsync(file, def, store, partition, written.Length == 1 ? fileStats : null, now, ct));
+                    adds.Add(await PlaceAsync(file, def, store, partition, written.Length == 1 ? fileStats : null, now, dataChange, ct));
             }
             return adds;
         }
@@ -48,7 +50,7 @@ public static class ParquetWriter
     }
 
     private static async Task<AddAction> WriteOneAsync(DuckDbConnection c, string select, TableDef def, ILakeStore store,
-        Dictionary<string, string?> partition, FileStats stats, long now, CancellationToken ct)
+        Dictionary<string, string?> partition, FileStats stats, long now, bool dataChange, CancellationToken ct)
     {
         var loc = DeltaPaths.NewDataFile(partition);
         var storePath = DeltaPaths.Join(def.Path, loc.RelativePath);
@@ -60,13 +62,13 @@ public static class ParquetWriter
             c.Execute($"COPY ({select}) TO {DuckDbConnection.QuoteLiteral(target)} (FORMAT parquet, COMPRESSION snappy)");
             var size = new FileInfo(target).Length;
             if (local is null) await store.PutFileAsync(storePath, target, ct);
-            return Add(loc, partition, size, stats, now);
+            return Add(loc, partition, size, stats, now, dataChange);
         }
         finally { if (local is null) File.Delete(target); }
     }
 
     private static async Task<AddAction> PlaceAsync(string file, TableDef def, ILakeStore store, Dictionary<string, string?> partition,
-        FileStats? stats, long now, CancellationToken ct)
+        FileStats? stats, long now, bool dataChange, CancellationToken ct)
     {
         var loc = DeltaPaths.NewDataFile(partition);
         var storePath = DeltaPaths.Join(def.Path, loc.RelativePath);
@@ -77,24 +79,24 @@ public static class ParquetWriter
             File.Move(file, local);
         }
         else await store.PutFileAsync(storePath, file, ct);
-        return Add(loc, partition, size, stats, now);
+        return Add(loc, partition, size, stats, now, dataChange);
     }
 
-    private static AddAction Add(DataFileLocation loc, Dictionary<string, string?> partition, long size, FileStats? stats, long now) => new()
+    private static AddAction Add(DataFileLocation loc, Dictionary<string, string?> partition, long size, FileStats? stats, long now, bool dataChange) => new()
     {
         Path = loc.ActionPath,
         PartitionValues = new Dictionary<string, string?>(partition),
         Size = size,
         ModificationTime = now,
-        DataChange = true,
+        DataChange = dataChange,
         Stats = stats?.ToJson(),
     };
 
-    /// <summary>Per partition: numRecords, min/max of non-text columns, null counts (Delta file statistics).</summary>
+    /// <summary>Per partition: numRecords, min/max of non-text columns and of the short codes marked <see cref="ColumnDef.StringStats"/>, null counts (Delta file statistics).</summary>
     private static List<(Dictionary<string, string?> Partition, FileStats Stats)> ComputeStats(DuckDbConnection c, string staged, TableDef def)
     {
         var data = def.DataColumns.ToList();
-        var ranged = data.Where(col => col.DuckDbType != "VARCHAR").ToList();
+        var ranged = data.Where(col => col.DuckDbType != "VARCHAR" || col.StringStats).ToList();
         var select = new List<string>();
         select.AddRange(def.PartitionColumns.Select(p => $"\"{p}\"::VARCHAR"));
         select.Add("count(*)");
@@ -132,6 +134,7 @@ public static class ParquetWriter
         int n => n,
         long n => n,
         double d when double.IsFinite(d) => d,
+        string s => s,
         _ => null,
     };
 }

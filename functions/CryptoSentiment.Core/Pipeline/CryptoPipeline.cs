@@ -3,6 +3,7 @@ using CryptoSentiment.Events;
 using CryptoSentiment.Pipeline.Bronze;
 using CryptoSentiment.Pipeline.Enrich;
 using CryptoSentiment.Pipeline.Gold;
+using CryptoSentiment.Pipeline.Maintain;
 using CryptoSentiment.Pipeline.Silver;
 using CryptoSentiment.Pipeline.Warehouse;
 using CryptoSentiment.Sentiment;
@@ -26,6 +27,9 @@ public sealed class CryptoPipeline : IDisposable
     public EventParser Parser { get; }
     public Enricher Enricher { get; }
 
+    /// <summary>The silver step (its dedupe index is what tests and the bench inspect).</summary>
+    public SilverStep Silver => _silver;
+
     public CryptoPipeline(Settings settings, ISentimentScorer? scorer = null, TimeProvider? clock = null, int engineThreads = 1)
         : this(settings, Lakehouse.Open(settings, engineThreads), scorer, clock) { }
 
@@ -38,7 +42,7 @@ public sealed class CryptoPipeline : IDisposable
         Parser = new EventParser(settings.CoinsFile is null ? CoinCatalog.Default : CoinCatalog.Load(settings.CoinsFile));
         Enricher = new Enricher(scorer ?? Scorers.Create(settings), settings.SentimentBatchSize,
             new SentimentCache(Lake), LlmPrices.From(settings), _clock);
-        _silver = new SilverStep(Lake, Parser, Enricher);
+        _silver = new SilverStep(Lake, Parser, Enricher, settings.DedupeWindowDays);
         _gold = new GoldStep(Lake);
         _reenrich = new ReenrichStep(Lake, Enricher);
     }
@@ -83,13 +87,29 @@ public sealed class CryptoPipeline : IDisposable
     public async Task<LoadOutcome> LoadWarehouseAsync(CancellationToken ct = default) => await LoadWarehouseAsync(null, null, ct);
 
     /// <inheritdoc cref="LoadWarehouseAsync(CancellationToken)"/>
-    public async Task<LoadOutcome> LoadWarehouseAsync(string? target, Action<string>? log = null, CancellationToken ct = default)
+    /// <param name="full">Re-send every row and prune everything (repair); default: only the days changed since the last load.</param>
+    public async Task<LoadOutcome> LoadWarehouseAsync(string? target, Action<string>? log = null, CancellationToken ct = default, bool full = false)
     {
         using var warehouse = Warehouses.Create(Settings, target, log);
         await Lake.EngineLock.WaitAsync(ct);
-        try { return await warehouse.LoadAsync(Lake, ct); }
+        try { return await warehouse.LoadAsync(Lake, full, ct); }
         finally { Lake.EngineLock.Release(); }
     }
+
+    /// <summary>
+    /// Table maintenance (ARCHITECTURE §9): upgrade older layouts, optimize, vacuum, checkpoint, log cleanup, for every table.
+    /// Runs on its own DuckDB connection, beside ingest; defaults from <c>MAINTENANCE_RETENTION_HOURS</c> and
+    /// <c>MAINTENANCE_TARGET_FILE_MB</c>.
+    /// </summary>
+    public Task<IReadOnlyList<TableMaintenance>> MaintainAsync(MaintenanceOptions? options = null, Action<string>? progress = null, CancellationToken ct = default) =>
+        new MaintenanceStep(Lake).RunAsync(options ?? MaintenanceOptionsFrom(Settings), progress, ct); // wall-clock time: tombstones and file times are
+
+    /// <summary>The maintenance options the settings give.</summary>
+    public static MaintenanceOptions MaintenanceOptionsFrom(Settings settings) => new()
+    {
+        Retention = TimeSpan.FromHours(settings.MaintenanceRetentionHours),
+        TargetFileBytes = settings.MaintenanceTargetFileMb * 1024L * 1024,
+    };
 
     public void Dispose() => Lake.Dispose();
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using CryptoSentiment.DuckDb;
 using CryptoSentiment.Lake;
 using CryptoSentiment.Lake.Delta;
+using CryptoSentiment.Lake.Maintenance;
 using CryptoSentiment.Pipeline.Gold;
 using CryptoSentiment.Pipeline.Silver;
 
@@ -22,7 +23,8 @@ public sealed record VerifyReport(IReadOnlyList<VerifyCheck> Checks)
 /// </summary>
 public static class LakeVerifier
 {
-    public static async Task<VerifyReport> VerifyAsync(Lakehouse lake, CancellationToken ct = default)
+    /// <param name="dedupeWindowDays">The dedupe window silver was written with (<c>DEDUPE_WINDOW_DAYS</c>): no article id may repeat within it.</param>
+    public static async Task<VerifyReport> VerifyAsync(Lakehouse lake, CancellationToken ct = default, int dedupeWindowDays = SilverStep.DefaultDedupeWindowDays)
     {
         var checks = new List<VerifyCheck>();
         using var c = DuckDbConnection.Open();
@@ -48,8 +50,10 @@ public static class LakeVerifier
             return new VerifyReport(checks);
         }
         await lake.CreateViewsAsync(c, LakeTables.All, ct);
+        // An article is one event on one day (all its coin rows share published_at); an id seen again beyond the dedupe
+        // window is a new article (ARCHITECTURE §9), so articles are counted as distinct (article_id, day).
         checks.Add(await ReconcileAsync(lake, c, "news", LakeTables.BronzeNews, LakeTables.SilverNewsSentiment,
-            "SELECT count(DISTINCT article_id) FROM silver_news_sentiment", ct));
+            "SELECT count(DISTINCT (article_id, day)) FROM silver_news_sentiment", ct));
         checks.Add(await ReconcileAsync(lake, c, "prices", LakeTables.BronzePrices, LakeTables.SilverPrices,
             "SELECT count(*) FROM silver_prices", ct));
         checks.Add(Query(c, "silver lineage", """
@@ -57,10 +61,15 @@ public static class LakeVerifier
               SELECT partition_id, sequence_number FROM silver_news_sentiment
               EXCEPT SELECT partition_id, sequence_number FROM bronze_news)
             """, n => n == 0, n => n == 0 ? "every silver news row points at a bronze event" : $"{n} silver news rows have no bronze event"));
-        checks.Add(Query(c, "silver keys", """
-            SELECT (SELECT count(*) - count(DISTINCT (article_id, coin)) FROM silver_news_sentiment)
+        checks.Add(Query(c, "silver keys", $"""
+            SELECT (SELECT count(*) - count(DISTINCT (article_id, coin, day)) FROM silver_news_sentiment)
+                 + (SELECT count(*) FROM (
+                      SELECT day - lag(day) OVER (PARTITION BY article_id, coin ORDER BY day) AS gap FROM silver_news_sentiment)
+                    WHERE gap <= {dedupeWindowDays})
                  + (SELECT count(*) - count(DISTINCT (coin, ts)) FROM silver_prices)
-            """, n => n == 0, n => n == 0 ? "(article_id, coin) and (coin, ts) are unique" : $"{n} duplicate silver keys"));
+            """, n => n == 0, n => n == 0
+                ? $"(coin, ts) is unique; no (article_id, coin) repeats within the {dedupeWindowDays}-day dedupe window"
+                : $"{n} duplicate silver keys"));
         checks.Add(Query(c, "gold keys", """
             SELECT (SELECT count(*) - count(DISTINCT (coin, day)) FROM gold_coin_daily)
                  + (SELECT count(*) - count(DISTINCT (coin, hour)) FROM gold_coin_hourly)
@@ -75,16 +84,29 @@ public static class LakeVerifier
         var problems = new List<string>();
         if (s.Protocol.MinReaderVersion != 1 || s.Protocol.MinWriterVersion != 2)
             problems.Add($"protocol {s.Protocol.MinReaderVersion}/{s.Protocol.MinWriterVersion}, expected 1/2");
+        // A table in the layout of an older version (no day partition yet) is valid: writers and `maintain` upgrade it.
+        var legacy = LayoutUpgrade.IsUpgradable(def, s);
         var fields = s.Schema.Fields.ToDictionary(f => f.Name, f => f.Type);
         foreach (var col in def.Columns)
-            if (!fields.TryGetValue(col.Name, out var type)) problems.Add($"column {col.Name} missing from schema");
+            if (!fields.TryGetValue(col.Name, out var type)) { if (!legacy) problems.Add($"column {col.Name} missing from schema"); }
             else if (type != col.DeltaType) problems.Add($"column {col.Name} is {type}, expected {col.DeltaType}");
-        if (!s.PartitionColumns.SequenceEqual(def.PartitionColumns))
+        if (!legacy && !s.PartitionColumns.SequenceEqual(def.PartitionColumns))
             problems.Add($"partition columns [{string.Join(",", s.PartitionColumns)}], expected [{string.Join(",", def.PartitionColumns)}]");
+        // Log cleanup removes the commits before a checkpoint: the log must hold a checkpoint and every commit after it.
         var listing = await DeltaLog.ListAsync(lake.Store, def.Path, ct);
-        var expected = 0L;
-        foreach (var v in listing.Commits)
-            if (v != expected++) { problems.Add($"commit {expected - 1} is missing from the log"); break; }
+        if (listing.Commits.Count > 0)
+        {
+            var first = listing.Commits.Min;
+            var expected = first;
+            foreach (var v in listing.Commits)
+                if (v != expected++) { problems.Add($"commit {expected - 1} is missing from the log"); break; }
+            if (first > 0)
+            {
+                var checkpoint = listing.LatestCompleteCheckpoint(listing.Commits.Max);
+                if (checkpoint is null) problems.Add($"the log starts at commit {first} with no checkpoint to start from");
+                else if (checkpoint + 1 < first) problems.Add($"commits {checkpoint + 1}..{first - 1} after checkpoint {checkpoint} are missing from the log");
+            }
+        }
 
         long rows = 0;
         foreach (var add in s.Files.Values)
@@ -95,7 +117,7 @@ public static class LakeVerifier
             local ??= await lake.Store.MaterializeAsync(path, ct);
             var size = new FileInfo(local).Length;
             if (size != add.Size) problems.Add($"file {add.Path} has {size} bytes, the log says {add.Size}");
-            foreach (var p in def.PartitionColumns)
+            foreach (var p in s.PartitionColumns)
                 if (!add.PartitionValues.TryGetValue(p, out var pv) || pv is null || !add.Path.Contains($"{p}={pv}", StringComparison.Ordinal))
                     problems.Add($"file {add.Path} partition value {p} does not match its path");
             try
@@ -108,7 +130,8 @@ public static class LakeVerifier
             catch (DuckDbException e) { problems.Add($"file {add.Path} is not readable parquet: {e.Message}"); }
         }
         var detail = problems.Count == 0
-            ? $"version {s.Version}, {s.Files.Count} files, {rows.ToString("N0", CultureInfo.InvariantCulture)} rows"
+            ? $"version {s.Version}, {s.Files.Count} files, {rows.ToString("N0", CultureInfo.InvariantCulture)} rows" +
+              (legacy ? " (older layout without day partitions: `maintain` or the next write upgrades it)" : "")
             : string.Join("; ", problems.Take(5)) + (problems.Count > 5 ? $"; … {problems.Count - 5} more" : "");
         return new VerifyCheck(def.Path, problems.Count == 0, detail);
     }
@@ -119,12 +142,7 @@ public static class LakeVerifier
         var bronzeRows = c.Scalar<long>($"SELECT count(*) FROM {bronze.ViewName}");
         var accepted = c.Scalar<long>(acceptedSql);
         var quarantined = c.Scalar<long>("SELECT count(*) FROM silver_quarantine WHERE source_table = $1", bronze.Path);
-        long duplicates = 0;
-        if (await lake.SnapshotIfExistsAsync(silver, ct) is { } s)
-            for (var v = 0L; v <= s.Version; v++)
-                foreach (var a in await DeltaLog.ReadCommitAsync(lake.Store, silver.Path, v, ct) ?? [])
-                    if (a.CommitInfo?.OperationMetrics?.GetValueOrDefault(SilverStep.DuplicatesMetric) is { } d)
-                        duplicates += long.Parse(d, CultureInfo.InvariantCulture);
+        var duplicates = await lake.SnapshotIfExistsAsync(silver, ct) is { } s ? await DuplicateTally.TotalAsync(lake.Store, silver, s, ct) : 0;
         var ok = bronzeRows == accepted + quarantined + duplicates;
         return new VerifyCheck($"reconcile {name}", ok,
             $"bronze {bronzeRows:N0} {(ok ? "=" : "≠")} silver {accepted:N0} + quarantine {quarantined:N0} + duplicates {duplicates:N0}");

@@ -3,6 +3,8 @@ using CryptoSentiment.Configuration;
 using CryptoSentiment.DuckDb;
 using CryptoSentiment.Lake;
 using CryptoSentiment.Lake.Delta;
+using CryptoSentiment.Lake.Maintenance;
+using CryptoSentiment.Pipeline.Silver;
 using CryptoSentiment.Lake.Stores;
 using CryptoSentiment.Lake.Stores.Blob;
 
@@ -48,21 +50,37 @@ public sealed class Lakehouse : IDisposable
     /// <summary>The in-process DuckDB engine (in-memory, UTC). Hold <see cref="EngineLock"/> while using it.</summary>
     public DuckDbConnection Engine => _engine.Value;
 
-    /// <summary>The table, created with its contract schema when absent, refreshed to its latest version.</summary>
+    /// <summary>
+    /// The table, created with its contract schema when absent, refreshed to its latest version, and upgraded in place when
+    /// it still has the layout of an older version (ARCHITECTURE §9; see <see cref="LayoutUpgrade"/>). Writers use this;
+    /// hold <see cref="EngineLock"/> (an upgrade rewrites files with <see cref="Engine"/>).
+    /// </summary>
     public async Task<DeltaTable> TableAsync(TableDef def, CancellationToken ct = default)
     {
         if (!_tables.TryGetValue(def.Path, out var table))
         {
             table = await OpenTableAsync(def, ct);
-            if (!table.Exists)
-                await table.CreateIfAbsentAsync(
-                    new DeltaSchema(def.Columns.Select(c => new DeltaField(c.Name, c.DeltaType, c.Nullable)).ToList()),
-                    def.PartitionColumns, ct: ct);
+            if (!table.Exists) await table.CreateIfAbsentAsync(def.DeltaSchema, def.PartitionColumns, ct: ct);
             table = _tables.GetOrAdd(def.Path, table);
         }
-        await table.RefreshAsync(ct);
+        var snapshot = await table.RefreshAsync(ct);
+        if (snapshot is not null && !LayoutUpgrade.IsCurrent(def, snapshot))
+            await LayoutUpgrade.UpgradeAsync(Engine, table, def, UpgradeCounters(def), ct: ct);
         return table;
     }
+
+    /// <summary>The table when it exists (refreshed, never created nor upgraded), else null: for maintenance.</summary>
+    public async Task<DeltaTable?> ExistingTableAsync(TableDef def, CancellationToken ct = default)
+    {
+        if (await SnapshotIfExistsAsync(def, ct) is null) return null;
+        return _tables[def.Path];
+    }
+
+    /// <summary>What a layout upgrade of <paramref name="def"/> carries over from the old log: the silver duplicate tallies.</summary>
+    public Func<Snapshot, CancellationToken, Task<IReadOnlyDictionary<string, long>>>? UpgradeCounters(TableDef def) =>
+        def.Path == LakeTables.SilverNewsSentiment.Path || def.Path == LakeTables.SilverPrices.Path
+            ? (snapshot, ct) => DuplicateTally.FromLegacyLogAsync(Store, def, snapshot, ct)
+            : null;
 
     /// <summary>The latest snapshot of a table, or null when it has never been created (read-only use).</summary>
     public async Task<Snapshot?> SnapshotIfExistsAsync(TableDef def, CancellationToken ct = default)

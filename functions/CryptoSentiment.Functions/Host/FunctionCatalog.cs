@@ -32,6 +32,7 @@ public sealed class FunctionCatalog
         new("NewsPoll", "timerTrigger", "timer", null, ["news"]),
         new("PricePoll", "timerTrigger", "timer", null, ["prices"]),
         new("Reenrich", "timerTrigger", "timer", null, []),
+        new("Maintenance", "timerTrigger", "timer", null, []),
     ]);
 
     /// <summary>Reads every <c>*/function.json</c> under <paramref name="appRoot"/>; <see cref="Default"/> when there is none.</summary>

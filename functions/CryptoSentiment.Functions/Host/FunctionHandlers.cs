@@ -42,6 +42,7 @@ public sealed class FunctionHandlers : IDisposable
             ["NewsPoll"] = NewsPollAsync,
             ["PricePoll"] = PricePollAsync,
             ["Reenrich"] = ReenrichAsync,
+            ["Maintenance"] = MaintenanceAsync,
         };
     }
 
@@ -145,6 +146,37 @@ public sealed class FunctionHandlers : IDisposable
         if (o.Changed) result["gold"] = await RefreshGoldAndLoadAsync(def, response, ct);
     }
 
+    /// <summary>
+    /// Table maintenance (hourly): upgrade older layouts, optimize, vacuum, checkpoint, log cleanup, with the retention and
+    /// target file size of the settings. Runs beside ingest (its own DuckDB connection).
+    /// </summary>
+    private async Task MaintenanceAsync(FunctionDef def, JsonElement request, HostResponse response, CancellationToken ct)
+    {
+        LogTimer(def, request, response);
+        var options = CryptoPipeline.MaintenanceOptionsFrom(Settings);
+        var tables = await Pipeline.MaintainAsync(options, null, ct);
+        var result = new JsonObject { ["retentionHours"] = options.Retention.TotalHours };
+        foreach (var t in tables)
+        {
+            if (t.Skipped is not null) continue;
+            response.Log($"{def.Name}: {t.Table}: " + (t.Upgrade is { } u ? $"upgraded to partitions [{string.Join(", ", u.PartitionColumns)}] ({u.FilesRemoved} → {u.FilesAdded} files); " : "") +
+                $"optimize {t.Optimize.FilesRemoved} → {t.Optimize.FilesAdded} files in {t.Optimize.PartitionsCompacted} partition(s); " +
+                $"vacuum deleted {t.Vacuum.FilesDeleted} file(s) ({t.Vacuum.Orphans} orphans); log cleanup deleted {t.LogCleanup.CommitsDeleted} commit(s); " +
+                $"{t.LiveFilesBefore} → {t.LiveFilesAfter} live files");
+            result[t.Table] = new JsonObject
+            {
+                ["upgraded"] = t.Upgrade is not null,
+                ["liveFilesBefore"] = t.LiveFilesBefore,
+                ["liveFilesAfter"] = t.LiveFilesAfter,
+                ["filesCompacted"] = t.Optimize.FilesRemoved,
+                ["filesVacuumed"] = t.Vacuum.FilesDeleted,
+                ["commitsCleaned"] = t.LogCleanup.CommitsDeleted,
+                ["version"] = t.Version,
+            };
+        }
+        response.ReturnValue = result;
+    }
+
     private async Task<JsonObject> RefreshGoldAndLoadAsync(FunctionDef def, HostResponse response, CancellationToken ct)
     {
         var gold = await Pipeline.RefreshGoldAsync(ct);
@@ -156,12 +188,15 @@ public sealed class FunctionHandlers : IDisposable
         var load = await Pipeline.LoadWarehouseAsync(null, line => { lock (loaderLog) loaderLog.Add($"{def.Name}: {line}"); }, ct);
         lock (loaderLog) response.Logs.AddRange(loaderLog);
         response.Log($"{def.Name}: warehouse {Settings.Warehouse}: " +
-                     string.Join(", ", load.Changed.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value} changed")));
+                     string.Join(", ", load.Changed.OrderBy(r => r.Key, StringComparer.Ordinal)
+                         .Select(r => $"{r.Key} {load.Sent.GetValueOrDefault(r.Key)} sent, {r.Value} changed ({load.Modes.GetValueOrDefault(r.Key)})")));
         var rows = new JsonObject();
         foreach (var (k, v) in gold.RowsWritten.OrderBy(r => r.Key, StringComparer.Ordinal)) rows[k] = v;
         var changed = new JsonObject();
         foreach (var (k, v) in load.Changed.OrderBy(r => r.Key, StringComparer.Ordinal)) changed[k] = v;
-        return new JsonObject { ["recomputedDays"] = gold.RecomputedDays.Count, ["goldRows"] = rows, ["warehouseChanged"] = changed };
+        var sent = new JsonObject();
+        foreach (var (k, v) in load.Sent.OrderBy(r => r.Key, StringComparer.Ordinal)) sent[k] = v;
+        return new JsonObject { ["recomputedDays"] = gold.RecomputedDays.Count, ["goldRows"] = rows, ["warehouseChanged"] = changed, ["warehouseSent"] = sent };
     }
 
     private async Task NewsPollAsync(FunctionDef def, JsonElement request, HostResponse response, CancellationToken ct)

@@ -66,7 +66,7 @@ public class CliTests
 
         // Corruption 1: a live parquet file disappears.
         var silver = Path.Combine(t.LakeDir, "silver", "news_sentiment");
-        var live = Directory.GetFiles(silver, "*.parquet").First();
+        var live = Directory.GetFiles(silver, "*.parquet", SearchOption.AllDirectories).First(); // in a day=… partition folder
         var saved = File.ReadAllBytes(live);
         File.Delete(live);
         var broken = await CliAsync(t.Root, "verify", "--lake", t.LakeDir);

@@ -187,6 +187,30 @@ public class HandlerTests
     }
 
     [Fact]
+    public async Task Maintenance_compacts_every_table_and_reports_what_it_did()
+    {
+        using var t = new TempLake();
+        await using var host = await HandlerHost.StartAsync(t.Settings with { MaintenanceRetentionHours = 0 });
+        var titles = new[] { "Bitcoin climbs", "Ether slips", "Solana rallies", "XRP steadies", "Cardano gains", "Dogecoin jumps" };
+        for (var i = 0; i < titles.Length; i++)
+        {
+            var body = JsonSerializer.Serialize(new { id = $"m{i}", title = titles[i], source = "wire", published_at = DateTime.UtcNow.AddHours(-1).ToString("O") });
+            Assert.Equal(200, (await host.PostAsync("NewsIngest", TestFiles.EventHubPayload([body], "0", i))).Status);
+        }
+        var run = await host.PostAsync("Maintenance", TestFiles.ReadPayload("Timer.json"));
+        Assert.True(run.Status == 200, run.ToString());
+        Assert.Equal(0, run.ReturnValue.GetProperty("retentionHours").GetDouble());
+        var silver = run.ReturnValue.GetProperty("silver/news_sentiment");
+        Assert.Equal(6, silver.GetProperty("liveFilesBefore").GetInt32());
+        Assert.Equal(1, silver.GetProperty("liveFilesAfter").GetInt32());
+        Assert.Equal(6, silver.GetProperty("filesVacuumed").GetInt32());
+        Assert.Contains(run.Logs, l => l.StartsWith("Maintenance: bronze/news:", StringComparison.Ordinal) && l.Contains("6 → 1 live files"));
+        using var lake = OpenLake(t);
+        Assert.Equal(6, await PipelineTestKit.CountAsync(lake, "SELECT count(*) FROM silver_news_sentiment"));
+        await PipelineTestKit.AssertVerifiesAsync(lake);
+    }
+
+    [Fact]
     public async Task Poll_functions_emit_events_once_and_the_events_ingest()
     {
         await using var feeds = await LoopbackServer.StartAsync(new()

@@ -120,7 +120,7 @@ public class HostPayloadTests
     {
         var root = AppContext.BaseDirectory;
         var catalog = FunctionCatalog.Load(root);
-        Assert.Equal(["GoldRefresh", "NewsIngest", "NewsPoll", "PricePoll", "PricesIngest", "Reenrich"], catalog.All.Select(f => f.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["GoldRefresh", "Maintenance", "NewsIngest", "NewsPoll", "PricePoll", "PricesIngest", "Reenrich"], catalog.All.Select(f => f.Name).Order(StringComparer.Ordinal));
         foreach (var (fn, hub) in new[] { ("NewsIngest", "%EVENTHUB_NEWS%"), ("PricesIngest", "%EVENTHUB_PRICES%") })
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(root, fn, "function.json")));
@@ -149,6 +149,13 @@ public class HostPayloadTests
             Assert.Equal("0 */5 * * * *", gold.RootElement.GetProperty("bindings")[0].GetProperty("schedule").GetString());
         using (var reenrich = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(root, "Reenrich", "function.json"))))
             Assert.Matches("^0 [0-9]+ \\* \\* \\* \\*$", reenrich.RootElement.GetProperty("bindings")[0].GetProperty("schedule").GetString()); // hourly
+        using (var maintenance = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(root, "Maintenance", "function.json"))))
+        {
+            var trigger = maintenance.RootElement.GetProperty("bindings")[0];
+            Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+            Assert.Matches("^0 [0-9]+ \\* \\* \\* \\*$", trigger.GetProperty("schedule").GetString()); // hourly
+            Assert.False(trigger.GetProperty("runOnStartup").GetBoolean());
+        }
         Assert.Equal(catalog.All.Select(f => f.Name).Order(StringComparer.Ordinal), FunctionCatalog.Default.All.Select(f => f.Name).Order(StringComparer.Ordinal));
         using var host = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(root, "host.json")));
         var description = host.RootElement.GetProperty("customHandler").GetProperty("description");

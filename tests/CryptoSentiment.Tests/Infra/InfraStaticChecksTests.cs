@@ -21,7 +21,7 @@ public partial class InfraStaticChecksTests
         ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "set by the Functions host for the handler process",
     };
 
-    private static readonly string[] Functions = ["NewsIngest", "PricesIngest", "GoldRefresh", "Reenrich", "NewsPoll", "PricePoll"];
+    private static readonly string[] Functions = ["NewsIngest", "PricesIngest", "GoldRefresh", "Reenrich", "Maintenance", "NewsPoll", "PricePoll"];
 
     [Fact]
     public void EverySettingTheCodeReadsIsSetInAzureAndListedInTheSample()

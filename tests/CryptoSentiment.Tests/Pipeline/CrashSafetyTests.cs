@@ -13,14 +13,12 @@ using static CryptoSentiment.Tests.Pipeline.PipelineTestKit;
 namespace CryptoSentiment.Tests.Pipeline;
 
 /// <summary>A store that dies once, like a process killed between writing parquet and committing it.</summary>
-internal sealed class CrashOnceStore(ILakeStore inner, Func<string, bool> crashOn) : ILakeStore
+internal sealed class CrashOnceStore(ILakeStore inner, Func<string, bool> crashOn) : DelegatingStore(inner)
 {
     public bool Armed { get; set; }
     public int Crashes { get; private set; }
-    public string Root => inner.Root;
-    public Task<byte[]?> ReadAsync(string path, CancellationToken ct = default) => inner.ReadAsync(path, ct);
 
-    public Task<bool> PutIfAbsentAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default)
+    public override Task<bool> PutIfAbsentAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default)
     {
         if (Armed && crashOn(path))
         {
@@ -28,15 +26,8 @@ internal sealed class CrashOnceStore(ILakeStore inner, Func<string, bool> crashO
             Crashes++;
             throw new IOException($"simulated crash before committing {path}");
         }
-        return inner.PutIfAbsentAsync(path, content, ct);
+        return Inner.PutIfAbsentAsync(path, content, ct);
     }
-
-    public Task PutAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default) => inner.PutAsync(path, content, ct);
-    public Task PutFileAsync(string path, string localFile, CancellationToken ct = default) => inner.PutFileAsync(path, localFile, ct);
-    public IAsyncEnumerable<LakeEntry> ListAsync(string prefix, CancellationToken ct = default) => inner.ListAsync(prefix, ct);
-    public Task DeleteAsync(string path, CancellationToken ct = default) => inner.DeleteAsync(path, ct);
-    public string? LocalPath(string path) => inner.LocalPath(path);
-    public Task<string> MaterializeAsync(string path, CancellationToken ct = default) => inner.MaterializeAsync(path, ct);
 }
 
 public class CrashSafetyTests

@@ -220,7 +220,20 @@ public class SnowflakeClientTests(SnowflakeDemo demo) : IClassFixture<SnowflakeD
             // The source query yields exactly the warehouse columns, in order (the loader stages them by name).
             Assert.Equal(duckColumns, Regex.Replace(t.SourceSql, @"--.*\n", "").Split("FROM")[0].Replace("SELECT", "").Split(',').Select(x => x.Trim()));
         }
-        Assert.Equal(4 + 4, snow.Count);
+        // The load watermark, in both warehouses.
+        using (var r = c.Query("SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = 'LOAD_STATE' ORDER BY ordinal_position"))
+        {
+            var names = new List<string>();
+            while (r.Read())
+            {
+                var s = snow["LOAD_STATE"].Single(x => x.Name == r.GetString(0));
+                Assert.True(Compatible(r.GetString(1), s.Type), $"LOAD_STATE.{s.Name}: DuckDB {r.GetString(1)} vs Snowflake {s.Type}");
+                Assert.Equal(r.GetString(2) == "YES", s.Nullable);
+                names.Add(s.Name);
+            }
+            Assert.Equal(["source", "table_id", "version", "loaded_at"], names);
+        }
+        Assert.Equal(4 + 4 + 1, snow.Count);
         Assert.Equal(41, checkedColumns);
     }
 }

@@ -35,7 +35,8 @@ public class SnowflakeLoadTests(SnowflakeDemo demo) : IClassFixture<SnowflakeDem
         var merge = Assert.Single(posts, r => r.Statement!.Contains("MERGE INTO COIN_DAILY"));
         Assert.StartsWith("BEGIN;", merge.Statement);
         Assert.EndsWith("COMMIT", merge.Statement);
-        Assert.Equal(10, merge.StatementCount);
+        Assert.Equal(11, merge.StatementCount); // BEGIN, 4 × (MERGE, prune), LOAD_STATE, COMMIT
+        Assert.Contains("MERGE INTO LOAD_STATE", merge.Statement);
 
         var before = Snapshot(server.Db);
         var second = await demo.LoadAsync(server);

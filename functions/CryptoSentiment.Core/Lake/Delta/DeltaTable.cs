@@ -16,6 +16,14 @@ public sealed class DeltaTable
     private Snapshot? _snapshot;
 
     private Exception? _lastCheckpointError;
+    private long _lastTipProbe;
+
+    /// <summary>
+    /// How often <see cref="RefreshAsync"/>, finding no newer commit, checks <c>_last_checkpoint</c> for a newer checkpoint
+    /// (commits it may have missed were cleaned up). Log cleanup only deletes commits older than its retention, which is
+    /// meant in hours, so once a minute is plenty.
+    /// </summary>
+    public static TimeSpan TipProbeInterval { get; set; } = TimeSpan.FromSeconds(60);
 
     private DeltaTable(ILakeStore store, string tablePath, ICheckpointReader? checkpointReader, ICheckpointWriter? checkpointWriter, int checkpointInterval)
     {
@@ -72,11 +80,20 @@ public sealed class DeltaTable
         if (current is not null)
         {
             var updated = await current.UpdateAsync(ct).ConfigureAwait(false);
+            if (updated.Version == current.Version && Environment.TickCount64 - Volatile.Read(ref _lastTipProbe) > TipProbeInterval.TotalMilliseconds)
+            {
+                // No commit after ours. Normally that means we are at the tip; but when this instance has not looked for a while,
+                // log cleanup may have deleted the commits after ours (it keeps a checkpoint at or after them): look for it.
+                Volatile.Write(ref _lastTipProbe, Environment.TickCount64);
+                if (await DeltaLog.ReadLastCheckpointAsync(Store, TablePath, ct).ConfigureAwait(false) is { } last && last.Version > current.Version)
+                    updated = await Snapshot.LoadAsync(Store, TablePath, null, CheckpointReader, ct).ConfigureAwait(false);
+            }
             Observe(updated);
             return Volatile.Read(ref _snapshot);
         }
         try
         {
+            Volatile.Write(ref _lastTipProbe, Environment.TickCount64);
             Observe(await Snapshot.LoadAsync(Store, TablePath, null, CheckpointReader, ct).ConfigureAwait(false));
             return Volatile.Read(ref _snapshot);
         }
@@ -145,11 +162,35 @@ public sealed class DeltaTable
         {
             await writer.WriteAsync(Store, TablePath, committed, ct).ConfigureAwait(false);
             Volatile.Write(ref _lastCheckpointError, null);
+            // The checkpoint dropped the expired tombstones; so does the state this long-lived instance holds (it would
+            // otherwise keep one per file ever removed since it started).
+            var expiredBefore = (DateTimeOffset.UtcNow - Checkpoints.TombstoneRetention(committed.Metadata)).ToUnixTimeMilliseconds();
+            ForgetTombstones(committed.Tombstones.Where(kv => (kv.Value.DeletionTimestamp ?? 0) <= expiredBefore).Select(kv => kv.Key).ToList());
         }
         catch (Exception e)
         {
             Volatile.Write(ref _lastCheckpointError, e);
             Trace.TraceWarning($"Delta table '{TablePath}': checkpoint of version {committed.Version} failed (the commit stands): {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Writes a checkpoint of <paramref name="snapshot"/> now (maintenance: after vacuum, so that log cleanup can drop the
+    /// commits before it). Requires a <see cref="CheckpointWriter"/>.
+    /// </summary>
+    public async Task WriteCheckpointAsync(Snapshot snapshot, CancellationToken ct = default)
+    {
+        var writer = CheckpointWriter ?? throw new InvalidOperationException($"Delta table '{TablePath}' was opened without a checkpoint writer.");
+        await writer.WriteAsync(Store, TablePath, snapshot, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Drops the tombstones of files vacuum has deleted from the state this instance holds (its later checkpoints stay small).</summary>
+    public void ForgetTombstones(IReadOnlyCollection<string> paths)
+    {
+        if (paths.Count == 0) return;
+        lock (_gate)
+        {
+            if (_snapshot is not null) Volatile.Write(ref _snapshot, _snapshot.WithoutTombstones(paths));
         }
     }
 

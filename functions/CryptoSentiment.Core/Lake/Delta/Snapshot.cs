@@ -76,6 +76,36 @@ public sealed class Snapshot
                 ? string.IsNullOrEmpty(a.PartitionValues.GetValueOrDefault(kv.Key))
                 : a.PartitionValues.GetValueOrDefault(kv.Key) == kv.Value));
 
+    /// <summary>The value of partition column <paramref name="column"/> of a file as a date, or null when absent or not a date.</summary>
+    public static DateOnly? PartitionDay(IReadOnlyDictionary<string, string?>? partitionValues, string column) =>
+        partitionValues is not null && partitionValues.TryGetValue(column, out var v)
+        && DateOnly.TryParseExact(v, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d)
+            ? d : null;
+
+    /// <summary>Live files whose date partition <paramref name="column"/> is one of <paramref name="days"/> (partition pruning).</summary>
+    public IEnumerable<AddAction> FilesOnDays(string column, IReadOnlySet<DateOnly> days) =>
+        _files.Values.Where(a => PartitionDay(a.PartitionValues, column) is { } d && days.Contains(d));
+
+    /// <summary>The distinct values of date partition <paramref name="column"/> among live files.</summary>
+    public SortedSet<DateOnly> PartitionDays(string column)
+    {
+        var days = new SortedSet<DateOnly>();
+        foreach (var a in _files.Values)
+            if (PartitionDay(a.PartitionValues, column) is { } d) days.Add(d);
+        return days;
+    }
+
+    /// <summary>
+    /// This state without the tombstones of <paramref name="paths"/> (decoded table-relative paths): after vacuum has deleted
+    /// those files, their tombstones protect nothing, and a checkpoint written from the result stays small.
+    /// </summary>
+    public Snapshot WithoutTombstones(IEnumerable<string> paths)
+    {
+        var tombstones = _tombstones.RemoveRange(paths);
+        return ReferenceEquals(tombstones, _tombstones) ? this
+            : new Snapshot(Store, TablePath, CheckpointReader, Version, Protocol, Metadata, _files, _txns, tombstones);
+    }
+
     /// <summary>
     /// Loads the table state at <paramref name="version"/> (latest when null): lists <c>_delta_log/</c>, starts from the
     /// newest complete checkpoint ≤ version (preferring the one named by <c>_last_checkpoint</c>) read through

@@ -53,6 +53,8 @@ public sealed class Transaction
     private readonly List<AddAction> _adds = new();
     private readonly List<RemoveAction> _removes = new();
     private readonly Dictionary<string, long> _txns = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _counters = new(StringComparer.Ordinal);
+    private MetadataAction? _metadata;
     private readonly List<Func<AddAction, bool>> _concurrentAddGuards = new();
     private string _operation = "WRITE";
     private Dictionary<string, string?>? _parameters;
@@ -78,9 +80,9 @@ public sealed class Transaction
     public Transaction Add(AddAction add)
     {
         ArgumentNullException.ThrowIfNull(add);
-        var cols = _read.PartitionColumns;
+        var cols = (_metadata ?? _read.Metadata).PartitionColumns;
         if (add.PartitionValues.Count != cols.Count || !cols.All(add.PartitionValues.ContainsKey))
-            throw new ArgumentException($"add '{add.Path}' must have partition values for exactly [{string.Join(", ", cols)}].", nameof(add));
+            throw new ArgumentException($"add '{add.Path}' must have partition values for exactly [{string.Join(", ", cols)}] (set a new layout with SetMetadata first).", nameof(add));
         LakePath.Validate(DeltaPaths.DecodeActionPath(add.Path));
         _adds.Add(add);
         return this;
@@ -93,8 +95,34 @@ public sealed class Transaction
         return this;
     }
 
-    /// <summary>Removes a live file (as found in <see cref="ReadSnapshot"/>).</summary>
-    public Transaction Remove(AddAction liveFile) => Remove(liveFile.ToRemove());
+    /// <summary>Removes a live file (as found in <see cref="ReadSnapshot"/>); <paramref name="dataChange"/> false when its rows live on in an added file (compaction).</summary>
+    public Transaction Remove(AddAction liveFile, bool dataChange = true) => Remove(liveFile.ToRemove(dataChange: dataChange));
+
+    /// <summary>
+    /// Replaces the table's metaData (schema, partition columns) in this commit. Such a commit conflicts with any concurrent
+    /// commit that adds or removes files: those were written for the old layout and would be left behind by it.
+    /// </summary>
+    public Transaction SetMetadata(MetadataAction metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (_adds.Count > 0) throw new InvalidOperationException("Set the new metadata before adding files for it.");
+        _metadata = metadata;
+        return this;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="delta"/> to the counter kept as the <c>txn</c> version of <paramref name="appId"/> (0 when absent),
+    /// computed on the snapshot the commit finally lands on, so concurrent increments are never lost. Counters take no part
+    /// in the idempotency check of <see cref="SetTxn"/>. Used for tallies that must outlive log cleanup (e.g. duplicates).
+    /// </summary>
+    public Transaction AddToCounter(string appId, long delta)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(appId);
+        ArgumentOutOfRangeException.ThrowIfNegative(delta);
+        if (_txns.ContainsKey(appId)) throw new ArgumentException($"'{appId}' is an idempotency txn of this transaction, not a counter.", nameof(appId));
+        _counters[appId] = _counters.GetValueOrDefault(appId) + delta;
+        return this;
+    }
 
     /// <summary>
     /// Removes every live file of a partition (e.g. to replace a gold day with remove + add in one commit) and makes the
@@ -109,7 +137,10 @@ public sealed class Transaction
             : a.PartitionValues.GetValueOrDefault(kv.Key) == kv.Value));
     }
 
-    /// <summary>Fail (instead of retrying) when a concurrent commit adds a file matching <paramref name="guard"/>.</summary>
+    /// <summary>
+    /// Fail (instead of retrying) when a concurrent commit adds a file matching <paramref name="guard"/> with <c>dataChange</c>
+    /// true. Files added by compaction (<c>dataChange = false</c>) hold rows the table already had and never match.
+    /// </summary>
     public Transaction FailOnConcurrentAdd(Func<AddAction, bool> guard)
     {
         _concurrentAddGuards.Add(guard);
@@ -120,6 +151,7 @@ public sealed class Transaction
     public Transaction SetTxn(string appId, long version)
     {
         ArgumentException.ThrowIfNullOrEmpty(appId);
+        if (_counters.ContainsKey(appId)) throw new ArgumentException($"'{appId}' is a counter of this transaction.", nameof(appId));
         _txns[appId] = version;
         return this;
     }
@@ -158,7 +190,7 @@ public sealed class Transaction
         {
             ct.ThrowIfCancellationRequested();
             var version = snapshot.Version + 1;
-            var actions = BuildActions();
+            var actions = BuildActions(snapshot);
             if (await store.PutIfAbsentAsync(DeltaPaths.CommitPath(_table.TablePath, version), DeltaAction.SerializeCommit(actions), ct).ConfigureAwait(false))
             {
                 var committed = snapshot.Apply(version, actions);
@@ -180,9 +212,12 @@ public sealed class Transaction
                     }
                     if (a.MetaData is not null || a.Protocol is not null)
                         throw new DeltaConflictException(ConflictKind.MetadataChanged, $"Commit {c.Version} changed the table metadata/protocol.");
+                    if (_metadata is not null && (a.Add is not null || a.Remove is not null))
+                        throw new DeltaConflictException(ConflictKind.ConcurrentAppend,
+                            $"Commit {c.Version} changed the files of '{_table.TablePath}' while this commit changes its layout.");
                     if (a.Remove is { } r && removed.Contains(DeltaPaths.DecodeActionPath(r.Path)))
                         throw new DeltaConflictException(ConflictKind.ConcurrentDeleteDelete, $"Commit {c.Version} already removed '{r.Path}'.");
-                    if (a.Add is { } add && _concurrentAddGuards.Any(g => g(add)))
+                    if (a.Add is { DataChange: true } add && _concurrentAddGuards.Any(g => g(add)))
                         throw new DeltaConflictException(ConflictKind.ConcurrentAppend, $"Commit {c.Version} added '{add.Path}' into data this transaction replaces.");
                 }
             }
@@ -201,10 +236,10 @@ public sealed class Transaction
                 throw new DeltaConflictException(ConflictKind.ConcurrentDeleteDelete, $"File '{path}' is not live at version {snapshot.Version}.");
     }
 
-    private List<DeltaAction> BuildActions()
+    private List<DeltaAction> BuildActions(Snapshot current)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var list = new List<DeltaAction>(2 + _adds.Count + _removes.Count + _txns.Count)
+        var list = new List<DeltaAction>(3 + _adds.Count + _removes.Count + _txns.Count + _counters.Count)
         {
             new CommitInfoAction
             {
@@ -214,10 +249,13 @@ public sealed class Transaction
                 OperationMetrics = _metrics,
                 EngineInfo = EngineInfo,
                 ReadVersion = _read.Version,
-                IsBlindAppend = _removes.Count == 0,
+                IsBlindAppend = _removes.Count == 0 && _metadata is null,
             },
         };
+        if (_metadata is not null) list.Add(_metadata);
         foreach (var (appId, v) in _txns) list.Add(new TxnAction { AppId = appId, Version = v, LastUpdated = now });
+        foreach (var (appId, delta) in _counters)
+            list.Add(new TxnAction { AppId = appId, Version = (current.TxnVersion(appId) ?? 0) + delta, LastUpdated = now });
         foreach (var r in _removes) list.Add(r);
         foreach (var a in _adds) list.Add(a);
         return list;

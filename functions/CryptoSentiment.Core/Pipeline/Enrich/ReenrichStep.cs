@@ -20,6 +20,8 @@ public sealed record ReenrichOutcome
     public int ReplacedRows { get; init; }
     /// <summary>Silver files removed and rewritten (their other rows unchanged).</summary>
     public int FilesRewritten { get; init; }
+    /// <summary>Silver files read to find fallback rows: only those whose <c>scorer</c> statistics may hold <c>fallback</c>.</summary>
+    public int FilesScanned { get; init; }
     /// <summary>The silver version of the replacing commit; null when nothing changed.</summary>
     public long? Version { get; init; }
     /// <summary>Why nothing was attempted (e.g. the configured scorer is the offline one); null otherwise.</summary>
@@ -73,12 +75,15 @@ public sealed class ReenrichStep(Lakehouse lake, Enricher enricher)
 
     private async Task<ReenrichOutcome> ReplaceAsync(Action<SentimentUsage> spent, CancellationToken ct)
     {
-        if (await lake.SnapshotIfExistsAsync(Silver, ct) is not { } snapshot || snapshot.Files.Count == 0) return new ReenrichOutcome();
-        var table = await lake.TableAsync(Silver, ct);
+        if (await lake.SnapshotIfExistsAsync(Silver, ct) is null) return new ReenrichOutcome();
+        var table = await lake.TableAsync(Silver, ct); // upgrades an older layout first
+        var snapshot = table.Snapshot;
         var c = lake.Engine;
 
-        // 1. The fallback rows: which file, which article, which headline.
-        var live = snapshot.Files.Values.ToList();
+        // 1. The fallback rows: which file, which article, which headline. Only files whose scorer statistics may hold
+        //    'fallback' are read (data skipping): with nothing to re-score, nothing is read, however long silver's history.
+        var live = snapshot.Files.Values.Where(a => FileSkipping.MayContain(a, "scorer", ScorerNames.Fallback)).ToList();
+        if (live.Count == 0) return new ReenrichOutcome();
         var locals = await lake.Store.MaterializeAllAsync(live.Select(snapshot.StorePath).ToList(), ct: ct);
         var fileByLocal = new Dictionary<string, AddAction>(StringComparer.Ordinal);
         for (var i = 0; i < live.Count; i++) fileByLocal[locals[i]] = live[i];
@@ -97,7 +102,7 @@ public sealed class ReenrichStep(Lakehouse lake, Enricher enricher)
                 fallbackRows += (int)r.GetInt64(3);
             }
         }
-        var found = new ReenrichOutcome { FallbackRows = fallbackRows, FallbackArticles = titles.Count };
+        var found = new ReenrichOutcome { FallbackRows = fallbackRows, FallbackArticles = titles.Count, FilesScanned = live.Count };
         if (titles.Count == 0) return found;
 
         // 2. Re-score (cache first; fallback answers are not cached, so a later run tries them again).
@@ -145,14 +150,12 @@ public sealed class ReenrichStep(Lakehouse lake, Enricher enricher)
                 RescoredArticles = answered.Count, ReplacedRows = (int)replaced, FilesRewritten = rewrite.Count, Version = committed.Version,
             };
         }
-        catch
+        catch (DeltaConflictException)
         {
-            // Nothing references the rewritten files: remove them (best effort; unreferenced files are invisible anyway).
-            foreach (var add in adds)
-            {
-                try { await lake.Store.DeleteAsync(DeltaPaths.StorePath(Silver.Path, add), CancellationToken.None); }
-                catch (Exception) { /* keep the original failure */ }
-            }
+            // A definite conflict: the commit did not land, so nothing references the rewritten files. Any other failure
+            // (a timeout, a lost answer) may hide a commit that did land: those files stay, and vacuum deletes them only
+            // if no version references them.
+            await Lake.Maintenance.LayoutUpgrade.DeleteQuietlyAsync(lake.Store, Silver.Path, adds);
             throw;
         }
     }

@@ -6,37 +6,58 @@ using CryptoSentiment.Lake.Stores;
 
 namespace CryptoSentiment.Pipeline.Gold;
 
-/// <summary>What a gold refresh recomputed.</summary>
+/// <summary>What a gold refresh recomputed, and which days of each gold table it actually replaced (rows that changed).</summary>
 public sealed record GoldOutcome(IReadOnlyList<DateOnly> TouchedDays, IReadOnlyList<DateOnly> RecomputedDays,
     IReadOnlyDictionary<string, long> RowsWritten)
 {
     public static readonly GoldOutcome Nothing = new([], [], new Dictionary<string, long>());
+
+    /// <summary>Per gold table, the day partitions replaced (recomputed days whose rows came out different).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<DateOnly>> ReplacedDays { get; init; } = new Dictionary<string, IReadOnlyList<DateOnly>>();
+
+    /// <summary>Silver data files read to recompute (partition pruning keeps this to the days needed).</summary>
+    public int SilverFilesRead { get; init; }
 }
 
 /// <summary>
-/// Gold: recomputes only the days touched by silver commits since the last refresh (plus the days whose
-/// look-back windows include them), with the KPI SQL in <c>Sql/gold/*.sql</c>, and replaces those day
-/// partitions with <c>remove</c> + <c>add</c> in one commit per table. Each gold table records, as Delta
-/// <c>txn</c> watermarks, the silver versions it reflects.
+/// Gold: recomputes only the days touched by silver commits since the last refresh (plus the days whose look-back
+/// windows include them), with the KPI SQL in <c>Sql/gold/*.sql</c>, reading only the silver day partitions those days
+/// need; replaces the day partitions whose rows changed with <c>remove</c> + <c>add</c> in one commit per table. The
+/// touched days come from the log (the day partitions of files silver added or removed), not from reading data. Each
+/// gold table records, as Delta <c>txn</c> watermarks, the silver versions it reflects. A concurrent writer replacing
+/// the same days (another refresh, a compaction) makes the refresh start again on top of it.
 /// </summary>
 public sealed class GoldStep(Lakehouse lake)
 {
+    public const int MaxAttempts = 5;
+
     private static readonly (TableDef Table, string Staged)[] Outputs =
     [
-        (LakeTables.GoldCoinHourly, "staged_coin_hourly"),
-        (LakeTables.GoldCoinDaily, "staged_coin_daily"),
-        (LakeTables.GoldTopCoinDaily, "staged_top_coin_daily"),
+        (LakeTables.GoldCoinHourly, GoldCalculator.StagedCoinHourly),
+        (LakeTables.GoldCoinDaily, GoldCalculator.StagedCoinDaily),
+        (LakeTables.GoldTopCoinDaily, GoldCalculator.StagedTopCoinDaily),
     ];
 
-    private static readonly (TableDef Table, string TimeColumn)[] Inputs =
-    [
-        (LakeTables.SilverNewsSentiment, "published_at"),
-        (LakeTables.SilverPrices, "ts"),
-    ];
+    private static readonly TableDef[] Inputs = [LakeTables.SilverNewsSentiment, LakeTables.SilverPrices];
+
+    /// <summary>Days before a target day whose silver rows its KPIs read (silver_window.sql: corr_7d, return_1d).</summary>
+    public const int LookBackDays = 7;
 
     public static string WatermarkId(TableDef silver) => "gold:" + silver.Path;
 
     public async Task<GoldOutcome> RefreshAsync(CancellationToken ct = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return await RefreshOnceAsync(ct); }
+            catch (DeltaConflictException) when (attempt < MaxAttempts)
+            {
+                await Task.Delay(Random.Shared.Next(0, 1 + attempt * 20), ct);
+            }
+        }
+    }
+
+    private async Task<GoldOutcome> RefreshOnceAsync(CancellationToken ct)
     {
         var c = lake.Engine;
         var gold = new List<DeltaTable>();
@@ -44,73 +65,96 @@ public sealed class GoldStep(Lakehouse lake)
 
         var touched = new SortedSet<DateOnly>();
         var silverVersions = new Dictionary<string, long>();
-        var silverSnapshots = new List<(TableDef, Snapshot)>();
-        foreach (var (def, timeColumn) in Inputs)
+        var silverSnapshots = new List<(TableDef Def, Snapshot Snapshot)>();
+        foreach (var def in Inputs)
         {
-            var table = await lake.TableAsync(def, ct);
-            var snapshot = table.Snapshot;
+            var snapshot = (await lake.TableAsync(def, ct)).Snapshot;
             silverSnapshots.Add((def, snapshot));
             silverVersions[WatermarkId(def)] = snapshot.Version;
             var since = gold.Min(g => g.Snapshot.TxnVersion(WatermarkId(def)) ?? -1);
             if (since >= snapshot.Version) continue;
-            var files = since < 0 ? snapshot.FileStorePaths() : await AddedSinceAsync(def, since, snapshot, ct);
-            touched.UnionWith(await DaysOfAsync(c, files, timeColumn, ct));
+            var changes = await LakeChanges.SinceAsync(lake.Store, snapshot, since, "day", ct);
+            touched.UnionWith(changes.All ? snapshot.PartitionDays("day") : changes.Days);
         }
         if (touched.Count == 0 && gold.All(g => silverVersions.All(kv => (g.Snapshot.TxnVersion(kv.Key) ?? -1) >= kv.Value)))
             return GoldOutcome.Nothing;
 
-        foreach (var (def, snapshot) in silverSnapshots) await LakeViews.CreateAsync(c, lake.Store, def, snapshot, ct);
         // Days after the newest silver row have no mention and no price, so they have no gold rows to recompute.
-        var lastDay = c.Scalar<DateOnly?>(
-            "SELECT CAST(greatest((SELECT max(published_at) FROM silver_news_sentiment), (SELECT max(ts) FROM silver_prices)) AS DATE)");
-        var targets = GoldSql.AffectedDays(touched, GoldTable.CoinDaily).Where(d => lastDay is null || d <= lastDay).Order().ToList();
+        var lastDay = silverSnapshots.SelectMany(s => s.Snapshot.PartitionDays("day")).DefaultIfEmpty().Max();
+        var targets = GoldSql.AffectedDays(touched, GoldTable.CoinDaily).Where(d => d <= lastDay).Order().ToList();
+        var needed = new HashSet<DateOnly>();
+        foreach (var d in targets)
+            for (var k = 0; k <= LookBackDays && d.DayNumber - k >= DateOnly.MinValue.DayNumber; k++) needed.Add(d.AddDays(-k));
+        var filesRead = 0;
+        foreach (var (def, snapshot) in silverSnapshots)
+        {
+            filesRead += snapshot.FilesOnDays("day", needed).Count();
+            await LakeViews.CreateAsync(c, lake.Store, def, snapshot, ct, a => Snapshot.PartitionDay(a.PartitionValues, "day") is { } d && needed.Contains(d));
+        }
         GoldCalculator.Compute(c, targets);
 
         var rows = new Dictionary<string, long>();
+        var replaced = new Dictionary<string, IReadOnlyList<DateOnly>>();
         for (var i = 0; i < Outputs.Length; i++)
         {
             var (def, staged) = Outputs[i];
             var table = gold[i];
-            var adds = await ParquetWriter.WriteAsync(c, staged, def, lake.Store, ct);
+            var changed = await ChangedDaysAsync(c, def, staged, table.Snapshot, targets, ct);
+            var dayList = DayList(changed);
+            var source = $"(SELECT * FROM {staged} WHERE day IN ({dayList})) AS src";
+            var adds = changed.Count == 0 ? [] : await ParquetWriter.WriteAsync(c, source, def, lake.Store, ct);
             var tx = table.BeginTransaction();
-            foreach (var day in targets)
+            foreach (var day in changed)
                 tx.ReplacePartition(new Dictionary<string, string?> { ["day"] = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) });
             foreach (var add in adds) tx.Add(add);
             foreach (var (appId, version) in silverVersions)
                 if ((table.Snapshot.TxnVersion(appId) ?? -1) < version) tx.SetTxn(appId, version);
-            rows[def.Path] = c.Scalar<long>($"SELECT count(*) FROM {staged}");
+            rows[def.Path] = changed.Count == 0 ? 0 : c.Scalar<long>($"SELECT count(*) FROM {staged} WHERE day IN ({dayList})");
+            replaced[def.Path] = changed;
             tx.CommitInfo("REPLACE DAYS",
-                new Dictionary<string, string> { ["days"] = targets.Count == 0 ? "" : $"{targets[0]:yyyy-MM-dd}..{targets[^1]:yyyy-MM-dd}" },
-                new Dictionary<string, long> { ["numDays"] = targets.Count, ["numOutputRows"] = rows[def.Path], ["numFiles"] = adds.Count });
-            await tx.CommitAsync(ct);
+                new Dictionary<string, string> { ["days"] = changed.Count == 0 ? "" : $"{changed[0]:yyyy-MM-dd}..{changed[^1]:yyyy-MM-dd}" },
+                new Dictionary<string, long>
+                {
+                    ["numDays"] = changed.Count, ["numRecomputedDays"] = targets.Count, ["numOutputRows"] = rows[def.Path], ["numFiles"] = adds.Count,
+                });
+            try { await tx.CommitAsync(ct); }
+            catch (DeltaConflictException)
+            {
+                await Lake.Maintenance.LayoutUpgrade.DeleteQuietlyAsync(lake.Store, def.Path, adds); // definitely not committed
+                throw;
+            }
         }
-        return new GoldOutcome(touched.ToList(), targets, rows);
+        return new GoldOutcome(touched.ToList(), targets, rows) { ReplacedDays = replaced, SilverFilesRead = filesRead };
     }
 
     /// <summary>
-    /// The files added by the commits after <paramref name="since"/> that are still live in <paramref name="snapshot"/>. Silver
-    /// only ever removes a file together with adding a copy of its rows (re-enrichment replaces rows in one commit), so the
-    /// days of replaced rows are those of the added copy; a file added and removed again since the watermark is not read.
+    /// The target days whose freshly computed rows differ from what the gold table holds (row count, or an order-independent
+    /// hash over every column): unchanged days are not rewritten, so neither the table nor the warehouse churns.
     /// </summary>
-    private async Task<IReadOnlyList<string>> AddedSinceAsync(TableDef def, long since, Snapshot snapshot, CancellationToken ct)
+    private async Task<List<DateOnly>> ChangedDaysAsync(DuckDbConnection c, TableDef def, string staged, Snapshot current,
+        IReadOnlyCollection<DateOnly> targets, CancellationToken ct)
     {
-        var live = snapshot.FileStorePaths().ToHashSet(StringComparer.Ordinal);
-        var files = new List<string>();
-        for (var v = since + 1; v <= snapshot.Version; v++)
-        {
-            var actions = await DeltaLog.ReadCommitAsync(lake.Store, def.Path, v, ct) ?? [];
-            files.AddRange(actions.Where(a => a.Add is not null).Select(a => DeltaPaths.StorePath(def.Path, a.Add!)));
-        }
-        return files.Where(live.Contains).Distinct(StringComparer.Ordinal).ToList();
+        if (targets.Count == 0) return [];
+        var set = targets.ToHashSet();
+        var files = current.FilesOnDays("day", set).Select(current.StorePath).ToList();
+        var locals = await lake.Store.MaterializeAllAsync(files, ct: ct);
+        var hash = "hash(" + string.Join(", ", def.DataColumns.Select(col => $"\"{col.Name}\"")) + ")";
+        var dayList = DayList(targets);
+        var summary = $"SELECT day, count(*) AS n, bit_xor({hash}) AS h FROM {{0}} WHERE day IN ({dayList}) GROUP BY day";
+        var sql = $"""
+            SELECT coalesce(a.day, b.day) FROM ({string.Format(CultureInfo.InvariantCulture, summary, staged)}) a
+            FULL OUTER JOIN ({string.Format(CultureInfo.InvariantCulture, summary, $"({LakeViews.SelectSql(def, locals, current)})")}) b ON a.day = b.day
+            WHERE a.n IS DISTINCT FROM b.n OR a.h IS DISTINCT FROM b.h ORDER BY 1
+            """;
+        var changed = new List<DateOnly>();
+        using var r = c.Query(sql);
+        while (r.Read()) changed.Add(r.GetDate(0));
+        return changed;
     }
 
-    private async Task<IEnumerable<DateOnly>> DaysOfAsync(DuckDbConnection c, IReadOnlyList<string> storePaths, string column, CancellationToken ct)
+    private static string DayList(IEnumerable<DateOnly> days)
     {
-        if (storePaths.Count == 0) return [];
-        var locals = await lake.Store.MaterializeAllAsync(storePaths, ct: ct);
-        var days = new List<DateOnly>();
-        using var r = c.Query($"SELECT DISTINCT CAST(\"{column}\" AS DATE) FROM read_parquet({DuckDbConnection.QuoteList(locals)})");
-        while (r.Read()) if (!r.IsNull(0)) days.Add(r.GetDate(0));
-        return days;
+        var list = string.Join(", ", days.Select(d => "DATE '" + d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "'"));
+        return list.Length == 0 ? "NULL" : list;
     }
 }

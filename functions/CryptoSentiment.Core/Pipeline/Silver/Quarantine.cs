@@ -9,7 +9,10 @@ namespace CryptoSentiment.Pipeline.Silver;
 /// <summary>A rejected event and why.</summary>
 public readonly record struct Rejected(RawEvent Event, string Reason);
 
-/// <summary>Quarantine: rejected events with their reason code, committed once per (stream, partition, sequence range).</summary>
+/// <summary>
+/// Quarantine: rejected events with their reason code, committed once per (stream, partition, sequence range), in the
+/// <c>ingest_date</c> partition of the day they arrived (their own timestamps may be what is wrong with them).
+/// </summary>
 public static class Quarantine
 {
     public static async Task WriteAsync(Lakehouse lake, EventBatch batch, IReadOnlyList<Rejected> rejected, DateTimeOffset now, CancellationToken ct)
@@ -27,6 +30,7 @@ public static class Quarantine
         var c = lake.Engine;
         c.Execute($"CREATE OR REPLACE TEMP TABLE stage_quarantine ({def.DuckDbColumnList()})");
         var source = BronzeSource(batch.Stream);
+        var day = DateOnly.FromDateTime(now.UtcDateTime); // partitioned by ingest day, like bronze
         using (var a = c.CreateAppender("stage_quarantine"))
             foreach (var (e, reason) in rejected)
             {
@@ -34,7 +38,7 @@ public static class Quarantine
                 var body = e.Body.Span;
                 if (Utf8.IsValid(body)) a.AppendUtf8(body).Append("utf8");
                 else a.Append(Convert.ToBase64String(body)).Append("base64");
-                a.Append(now);
+                a.Append(now).Append(day);
                 a.EndRow();
             }
         var adds = await ParquetWriter.WriteAsync(c, "stage_quarantine", def, lake.Store, ct);

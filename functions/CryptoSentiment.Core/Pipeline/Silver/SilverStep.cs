@@ -10,19 +10,35 @@ namespace CryptoSentiment.Pipeline.Silver;
 
 /// <summary>
 /// Silver: parse and validate every event, quarantine the bad ones with their reason, skip duplicates
-/// (news: same article id, canonical URL, or source + normalised headline on the same UTC day; prices: same coin and timestamp),
-/// enrich news with sentiment, and commit. Each silver commit records its tally (events, accepted,
-/// quarantined, duplicates) in commitInfo.operationMetrics so <c>verify</c> can reconcile every bronze event.
+/// (news: same article id or canonical URL published within <c>DEDUPE_WINDOW_DAYS</c> days, or same source + normalised
+/// headline on the same UTC day; prices: same coin and timestamp), enrich news with sentiment, and commit into the UTC day
+/// partitions of <c>published_at</c> / <c>ts</c>. Each silver commit records its tally (events, accepted, quarantined,
+/// duplicates) in commitInfo.operationMetrics and adds its duplicates to the partition's <see cref="DuplicateTally"/>
+/// counter, so <c>verify</c> can reconcile every bronze event even after log cleanup.
 /// </summary>
-public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enricher)
+/// <remarks>
+/// Dedupe state is bounded by the window, not by history (ARCHITECTURE §9): for an article published on day d, ids and
+/// URLs are compared with the articles published on d − W … d + W (W = <c>DEDUPE_WINDOW_DAYS</c>, default 7), whatever
+/// day it arrives; a re-publication whose <c>published_at</c> is more than W days from the original's is accepted as a new
+/// article. Title keys include the day, so only day d is compared for them. Price keys (coin, ts) live in ts's day.
+/// </remarks>
+public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enricher, int dedupeWindowDays = SilverStep.DefaultDedupeWindowDays)
 {
     /// <summary>The name of the silver commit metric counting skipped duplicates.</summary>
     public const string DuplicatesMetric = "numDuplicates";
     public const string MarketCoin = "MARKET";
+    public const int DefaultDedupeWindowDays = 7;
     private const string Staged = "stage_silver";
 
-    private readonly DedupeIndex _articles = new("unnest([article_id, 'url:' || canonical_url, 'title:' || title_key])");
-    private readonly DedupeIndex _prices = new("coin || '@' || epoch_us(ts)::VARCHAR");
+    private readonly DedupeIndex _articles = new("unnest([article_id, 'url:' || canonical_url, 'title:' || title_key])", "day",
+        Math.Max(DedupeIndex.DefaultMaxDays, 4 * (2 * dedupeWindowDays + 1)));
+    private readonly DedupeIndex _prices = new("coin || '@' || epoch_us(ts)::VARCHAR", "day");
+
+    /// <summary>Days either side of an article's day within which its id and URL count as duplicates.</summary>
+    public int DedupeWindowDays { get; } = dedupeWindowDays >= 0 ? dedupeWindowDays : throw new ArgumentOutOfRangeException(nameof(dedupeWindowDays));
+
+    /// <summary>The dedupe index of a stream (tests and the bench look at what it holds).</summary>
+    public DedupeIndex IndexFor(EventStream stream) => stream == EventStream.News ? _articles : _prices;
 
     public static TableDef TableFor(EventStream stream) =>
         stream == EventStream.News ? LakeTables.SilverNewsSentiment : LakeTables.SilverPrices;
@@ -40,7 +56,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         for (var attempt = 1; ; attempt++)
         {
             try { return await ProcessOnceAsync(batch, now, ct); }
-            catch (DeltaConflictException e) when (e.Kind == ConflictKind.ConcurrentAppend && attempt < MaxAttempts)
+            catch (DeltaConflictException e) when (e.Kind is ConflictKind.ConcurrentAppend or ConflictKind.MetadataChanged && attempt < MaxAttempts)
             {
                 await Task.Delay(Random.Shared.Next(0, 1 + Math.Min(50, attempt * 5)), ct);
             }
@@ -56,25 +72,26 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         var outcome = new BatchOutcome { Stream = batch.Stream, PartitionId = batch.PartitionId, Received = batch.Events.Count };
         if (pending.Count == 0) return outcome;
 
-        var index = batch.Stream == EventStream.News ? _articles : _prices;
-        await index.CatchUpAsync(lake.Engine, lake.Store, table.Snapshot, ct);
+        var index = IndexFor(batch.Stream);
         var tally = new Tally(index);
         try
         {
             var c = lake.Engine;
             // Scoring may use the engine (the sentiment cache), so it runs before the staging appender is opened.
-            var news = batch.Stream == EventStream.News ? await ScoreNewsAsync(pending, now, tally, ct) : null;
+            var news = batch.Stream == EventStream.News ? await ScoreNewsAsync(table.Snapshot, pending, now, tally, ct) : null;
+            var prices = news is null ? await ClaimPricesAsync(table.Snapshot, pending, now, tally, ct) : null;
             c.Execute($"CREATE OR REPLACE TEMP TABLE {Staged} ({def.DuckDbColumnList()})");
             using (var appender = c.CreateAppender(Staged))
             {
                 if (news is not null) StageNews(appender, news, now, tally);
-                else StagePrices(appender, pending, now, tally);
+                else StagePrices(appender, prices!, now, tally);
             }
             await Quarantine.WriteAsync(lake, batch, tally.Rejected, now, ct);
             var adds = await ParquetWriter.WriteAsync(c, Staged, def, lake.Store, ct);
             var tx = table.BeginTransaction();
             foreach (var add in adds) tx.Add(add);
             tx.SetTxn(appId, pending[^1].SequenceNumber);
+            if (tally.Duplicates > 0) tx.AddToCounter(DuplicateTally.CounterId(def, batch.Stream, batch.PartitionId), tally.Duplicates);
             tx.FailOnConcurrentAdd(_ => true); // concurrent rows were not in our dedupe index: redo (see ProcessAsync)
             tx.CommitInfo("WRITE",
                 new Dictionary<string, string> { ["mode"] = "Append", ["partitionId"] = batch.PartitionId },
@@ -103,21 +120,31 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         };
     }
 
-    private sealed record ScoredNews(List<(NewsArticle Article, RawEvent Event, string TitleKey)> Articles, IReadOnlyDictionary<string, SentimentResult> Results);
+    private sealed record ParsedNews(NewsArticle Article, RawEvent Event, string TitleKey, DateOnly Day);
 
-    private async Task<ScoredNews> ScoreNewsAsync(IReadOnlyList<RawEvent> events, DateTimeOffset now, Tally tally, CancellationToken ct)
+    private sealed record ScoredNews(List<ParsedNews> Articles, IReadOnlyDictionary<string, SentimentResult> Results);
+
+    private async Task<ScoredNews> ScoreNewsAsync(Snapshot silver, IReadOnlyList<RawEvent> events, DateTimeOffset now, Tally tally, CancellationToken ct)
     {
-        var articles = new List<(NewsArticle Article, RawEvent Event, string TitleKey)>();
+        var parsed = new List<ParsedNews>(events.Count);
         foreach (var e in events)
         {
             var r = parser.ParseNews(e.Body.Span, now);
             if (!r.IsValid) { tally.Reject(e, r.Reason!); continue; }
             var article = r.Value!;
-            var titleKey = TitleKey(article);
-            if (!tally.Claim(article.ArticleId, "title:" + titleKey, article.CanonicalUrl is null ? null : "url:" + article.CanonicalUrl))
-                continue;
-            articles.Add((article, e, titleKey));
+            parsed.Add(new ParsedNews(article, e, TitleKey(article), DayOf(article.PublishedAt)));
         }
+        var window = new HashSet<DateOnly>();
+        foreach (var day in parsed.Select(p => p.Day).Distinct())
+            for (var k = -DedupeWindowDays; k <= DedupeWindowDays; k++)
+                if (day.DayNumber + k >= DateOnly.MinValue.DayNumber && day.DayNumber + k <= DateOnly.MaxValue.DayNumber) window.Add(day.AddDays(k));
+        await _articles.LoadAsync(lake.Engine, lake.Store, silver, window, ct);
+
+        var articles = new List<ParsedNews>(parsed.Count);
+        foreach (var p in parsed)
+            if (tally.ClaimArticle(p.Day, DedupeWindowDays, p.Article.ArticleId, "title:" + p.TitleKey,
+                    p.Article.CanonicalUrl is null ? null : "url:" + p.Article.CanonicalUrl))
+                articles.Add(p);
         var requests = articles.Select(x => new SentimentRequest(x.Article.ArticleId, x.Article.Title)).ToList();
         var (results, usage) = await enricher.ScoreAsync(requests, ct);
         tally.Usage = usage;
@@ -126,7 +153,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
 
     private static void StageNews(DuckDbAppender a, ScoredNews news, DateTimeOffset now, Tally tally)
     {
-        foreach (var (article, e, titleKey) in news.Articles)
+        foreach (var (article, e, titleKey, day) in news.Articles)
         {
             var s = news.Results[article.ArticleId];
             var coins = article.Coins.Count > 0 ? article.Coins : s.Coins.Count > 0 ? s.Coins : [MarketCoin];
@@ -135,12 +162,15 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
                 a.Append(article.ArticleId).Append(coin).Append(article.Title).Append(article.Source).Append(article.Url)
                  .Append(article.CanonicalUrl).Append(titleKey).Append(article.PublishedAt).Append(s.Label.ToString()).Append((int)s.Label)
                  .Append(s.Confidence).Append(s.ContextSummary).Append(s.Scorer).Append(s.Model).Append(s.PromptVersion)
-                 .Append(s.TokensIn).Append(s.TokensOut).Append(e.PartitionId).Append(e.SequenceNumber).Append(now);
+                 .Append(s.TokensIn).Append(s.TokensOut).Append(e.PartitionId).Append(e.SequenceNumber).Append(now).Append(day);
                 a.EndRow();
                 tally.Rows++;
             }
         }
     }
+
+    /// <summary>The UTC day (partition value) of a timestamp.</summary>
+    public static DateOnly DayOf(DateTimeOffset t) => DateOnly.FromDateTime(t.UtcDateTime);
 
     /// <summary>
     /// The same headline from the same source on the same UTC day is the same story (re-published under another URL);
@@ -158,16 +188,31 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         });
     }
 
-    private void StagePrices(DuckDbAppender a, IReadOnlyList<RawEvent> events, DateTimeOffset now, Tally tally)
+    private async Task<List<(PriceTick Tick, RawEvent Event)>> ClaimPricesAsync(Snapshot silver, IReadOnlyList<RawEvent> events, DateTimeOffset now,
+        Tally tally, CancellationToken ct)
     {
+        var parsed = new List<(PriceTick Tick, RawEvent Event)>(events.Count);
         foreach (var e in events)
         {
             var r = parser.ParsePrice(e.Body.Span, now);
             if (!r.IsValid) { tally.Reject(e, r.Reason!); continue; }
-            var tick = r.Value!;
-            if (!tally.Claim(tick.Coin + "@" + DuckDbValues.ToMicros(tick.Ts).ToString(CultureInfo.InvariantCulture))) continue;
+            parsed.Add((r.Value!, e));
+        }
+        // (coin, ts) can only repeat within ts's own day.
+        await _prices.LoadAsync(lake.Engine, lake.Store, silver, parsed.Select(p => DayOf(p.Tick.Ts)).ToHashSet(), ct);
+        var accepted = new List<(PriceTick, RawEvent)>(parsed.Count);
+        foreach (var (tick, e) in parsed)
+            if (tally.Claim(DayOf(tick.Ts), tick.Coin + "@" + DuckDbValues.ToMicros(tick.Ts).ToString(CultureInfo.InvariantCulture)))
+                accepted.Add((tick, e));
+        return accepted;
+    }
+
+    private static void StagePrices(DuckDbAppender a, List<(PriceTick Tick, RawEvent Event)> ticks, DateTimeOffset now, Tally tally)
+    {
+        foreach (var (tick, e) in ticks)
+        {
             a.Append(tick.Coin).Append(tick.Ts).Append(tick.PriceUsd).Append(tick.VolumeUsd).Append(tick.Source)
-             .Append(e.PartitionId).Append(e.SequenceNumber).Append(now);
+             .Append(e.PartitionId).Append(e.SequenceNumber).Append(now).Append(DayOf(tick.Ts));
             a.EndRow();
             tally.Rows++;
         }
@@ -176,7 +221,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
     /// <summary>One batch's bookkeeping: rejections by reason, accepted and duplicate counts, and the dedupe keys it claimed.</summary>
     private sealed class Tally(DedupeIndex index)
     {
-        private readonly List<string> _claimed = [];
+        private readonly List<(DateOnly Day, string Key)> _claimed = [];
         public List<Rejected> Rejected { get; } = [];
         public Dictionary<string, int> Reasons { get; } = [];
         public int Accepted { get; private set; }
@@ -190,29 +235,44 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
             Reasons[reason] = Reasons.GetValueOrDefault(reason) + 1;
         }
 
-        /// <summary>Claims the keys of a new item; false (and counted as a duplicate) when any key is already known.</summary>
-        public bool Claim(string key, string? key2 = null, string? key3 = null)
+        /// <summary>Claims a key of day <paramref name="day"/>; false (and counted as a duplicate) when that day already has it.</summary>
+        public bool Claim(DateOnly day, string key)
         {
-            if (index.Contains(key) || (key2 is not null && index.Contains(key2)) || (key3 is not null && index.Contains(key3)))
-            {
-                Duplicates++;
-                return false;
-            }
-            Take(key);
-            if (key2 is not null) Take(key2);
-            if (key3 is not null) Take(key3);
+            if (index.Contains(day, key)) { Duplicates++; return false; }
+            Take(day, key);
             Accepted++;
             return true;
         }
 
-        private void Take(string key)
+        /// <summary>
+        /// Claims an article of day <paramref name="day"/>: a duplicate when its id or URL is known on any day within
+        /// ±<paramref name="window"/> days, or its title key (which holds the day) on its own day.
+        /// </summary>
+        public bool ClaimArticle(DateOnly day, int window, string id, string titleKey, string? url)
         {
-            if (index.Add(key)) _claimed.Add(key);
+            var duplicate = index.Contains(day, titleKey);
+            for (var k = -window; k <= window && !duplicate; k++)
+            {
+                if (day.DayNumber + k < DateOnly.MinValue.DayNumber || day.DayNumber + k > DateOnly.MaxValue.DayNumber) continue;
+                var d = day.AddDays(k);
+                duplicate = index.Contains(d, id) || (url is not null && index.Contains(d, url));
+            }
+            if (duplicate) { Duplicates++; return false; }
+            Take(day, id);
+            Take(day, titleKey);
+            if (url is not null) Take(day, url);
+            Accepted++;
+            return true;
+        }
+
+        private void Take(DateOnly day, string key)
+        {
+            if (index.Add(day, key)) _claimed.Add((day, key));
         }
 
         public void ReleaseClaims()
         {
-            foreach (var k in _claimed) index.Remove(k);
+            foreach (var (day, key) in _claimed) index.Remove(day, key);
             _claimed.Clear();
         }
     }

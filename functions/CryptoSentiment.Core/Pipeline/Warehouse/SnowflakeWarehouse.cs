@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using CryptoSentiment.DuckDb;
+using CryptoSentiment.Lake;
 using CryptoSentiment.Snowflake;
 using CryptoSentiment.Sql;
 
@@ -9,14 +10,16 @@ namespace CryptoSentiment.Pipeline.Warehouse;
 /// <summary>
 /// Loads the lake into Snowflake through the SQL API only (no stage/PUT):
 /// <list type="number">
-/// <item>creates the tables if missing (<c>infra/snowflake/02_tables.sql</c>, one multi-statement request);</item>
-/// <item>for each table, reads its rows from the lake (DuckDB, <c>source_*.sql</c>) and stages them in
+/// <item>creates the tables if missing (<c>infra/snowflake/02_tables.sql</c>, one multi-statement request) and reads the
+///   watermark (<c>LOAD_STATE</c>); plans the load (<see cref="LoadPlan"/>): per table, the lake days changed since it;</item>
+/// <item>for each table with changes, reads the rows of those days from the lake (DuckDB, <c>source_*.sql</c> over the
+///   changed day partitions only) and stages them in
 ///   <c>&lt;TABLE&gt;_STAGE</c> with bound values, in chunks of ≤ <see cref="SnowflakeOptions.MaxRowsPerRequest"/> rows /
 ///   ≈ <see cref="SnowflakeOptions.MaxBytesPerRequest"/> bytes. Each chunk is <c>BEGIN; DELETE chunk; INSERT chunk; COMMIT</c>
 ///   tagged with this load's id, so a chunk that is sent again replaces itself;</item>
-/// <item>merges every table from its staged rows in <b>one transaction</b>: the portable <c>merge_*.sql</c> and
-///   <c>prune_*.sql</c> (the same text the DuckDB warehouse runs) — deterministic given the staged rows, so a repeat
-///   leaves the same tables;</item>
+/// <item>merges every changed table from its staged rows in <b>one transaction</b>: the portable <c>merge_*.sql</c> and
+///   <c>prune_*.sql</c> (the same text the DuckDB warehouse runs; the prune limited to the days sent) and the watermark
+///   (<c>merge_load_state.sql</c>) — deterministic given the staged rows, so a repeat leaves the same tables;</item>
 /// <item>counts rows, and deletes this load's staged rows (and any older than a day, left by a crashed load).</item>
 /// </list>
 /// Every request has its own requestId and is resubmitted with it (<c>retry=true</c>), so each runs at most once.
@@ -31,40 +34,60 @@ public sealed class SnowflakeWarehouse(SnowflakeSqlClient client, bool ownsClien
     /// <summary>The Snowflake DDL (embedded copy of infra/snowflake/02_tables.sql).</summary>
     public static string TablesSql => SqlFiles.Get("snowflake/tables.sql");
 
-    public async Task<LoadOutcome> LoadAsync(Lakehouse lake, CancellationToken ct = default)
+    public async Task<LoadOutcome> LoadAsync(Lakehouse lake, bool full, CancellationToken ct = default)
     {
         var ddl = SplitStatements(TablesSql);
         await client.ExecuteAsync(new SnowflakeStatement(string.Join(";\n", ddl), StatementCount: ddl.Count, Label: "create warehouse tables (02_tables.sql)"), ct);
+        var state = await client.ExecuteAsync(new SnowflakeStatement("SELECT source, table_id, version FROM LOAD_STATE", Label: "read the load watermark"), ct);
+        var watermarks = state.Rows.ToDictionary(r => r[0]!, r => new LoadWatermark(r[1]!, long.Parse(r[2]!, CultureInfo.InvariantCulture)), StringComparer.Ordinal);
+        var plan = await LoadPlan.BuildAsync(lake, watermarks, full, ct);
+        var active = plan.Where(s => !s.Unchanged).ToList();
 
         var loadId = Guid.NewGuid().ToString("N");
         var columns = new Dictionary<string, IReadOnlyList<string>>();
+        var sent = WarehouseTable.All.ToDictionary(t => t.Name, _ => 0L);
         try
         {
             using (var c = DuckDbConnection.Open())
             {
-                c.Execute("SET TimeZone = 'UTC'");
-                await lake.CreateViewsAsync(c, WarehouseTable.LakeSources, ct);
-                foreach (var t in WarehouseTable.All) columns[t.Name] = await StageAsync(c, t, loadId, ct);
+                foreach (var scope in active)
+                {
+                    await LakeViews.CreateAsync(c, lake.Store, scope.Table.LakeSource, scope.Snapshot, ct, scope.Files);
+                    (columns[scope.Table.Name], sent[scope.Table.Name]) = await StageAsync(c, scope.Table, loadId, ct);
+                }
             }
 
-            // One transaction: every table's MERGE and prune, from this load's staged rows.
+            // One transaction: the MERGE and prune of every table that changed, from this load's staged rows, and the watermark.
             var sql = new StringBuilder("BEGIN;\n");
             var bindings = new List<SnowflakeBinding>();
-            foreach (var t in WarehouseTable.All)
+            foreach (var scope in active)
             {
+                var t = scope.Table;
                 var source = $"(SELECT {string.Join(", ", columns[t.Name])} FROM {t.StageTable} WHERE load_id = ?)";
-                sql.Append(t.Merge(source)).Append(";\n").Append(t.Prune(source)).Append(";\n");
+                sql.Append(t.Merge(source, scope.Scope)).Append(";\n").Append(t.Prune(source, scope.Scope)).Append(";\n");
                 bindings.Add(SnowflakeBinding.Text(loadId));
                 bindings.Add(SnowflakeBinding.Text(loadId));
             }
+            var stateRows = LoadPlan.StateRows(plan);
+            if (stateRows.Count > 0)
+            {
+                sql.Append(WarehouseTable.MergeLoadState(stateRows.Count)).Append(";\n");
+                foreach (var (source, tableId, version) in stateRows)
+                {
+                    bindings.Add(SnowflakeBinding.Text(source));
+                    bindings.Add(SnowflakeBinding.Text(tableId));
+                    bindings.Add(SnowflakeBinding.Fixed(version));
+                }
+            }
             sql.Append("COMMIT");
-            var merged = await client.ExecuteAsync(new SnowflakeStatement(sql.ToString(), bindings, 2 + 2 * WarehouseTable.All.Count,
-                $"merge staged rows into {string.Join(", ", WarehouseTable.All.Select(t => t.Name))} (load {loadId})"), ct);
-            var changed = new Dictionary<string, long>();
-            for (var i = 0; i < WarehouseTable.All.Count; i++)
-                changed[WarehouseTable.All[i].Name] = merged.Statements.Count == 2 + 2 * WarehouseTable.All.Count
-                    ? merged.Statements[1 + 2 * i].RowsChanged + merged.Statements[2 + 2 * i].RowsChanged
-                    : throw new SnowflakeException($"Snowflake merge (load {loadId}) returned {merged.Statements.Count} statement results, expected {2 + 2 * WarehouseTable.All.Count}.");
+            var statements = 2 + 2 * active.Count + (stateRows.Count > 0 ? 1 : 0);
+            var merged = await client.ExecuteAsync(new SnowflakeStatement(sql.ToString(), bindings, statements,
+                $"merge staged rows into {(active.Count == 0 ? "no table (nothing changed)" : string.Join(", ", active.Select(s => s.Table.Name)))} and advance LOAD_STATE (load {loadId})"), ct);
+            if (merged.Statements.Count != statements)
+                throw new SnowflakeException($"Snowflake merge (load {loadId}) returned {merged.Statements.Count} statement results, expected {statements}.");
+            var changed = WarehouseTable.All.ToDictionary(t => t.Name, _ => 0L);
+            for (var i = 0; i < active.Count; i++)
+                changed[active[i].Table.Name] = merged.Statements[1 + 2 * i].RowsChanged + merged.Statements[2 + 2 * i].RowsChanged;
 
             var count = await client.ExecuteAsync(new SnowflakeStatement(
                 string.Join("\nUNION ALL ", WarehouseTable.All.Select(t => $"SELECT '{t.Name}' AS table_name, COUNT(*) AS row_count FROM {t.Name}")),
@@ -72,16 +95,17 @@ public sealed class SnowflakeWarehouse(SnowflakeSqlClient client, bool ownsClien
             var rows = WarehouseTable.All.ToDictionary(t => t.Name, _ => 0L);
             foreach (var r in count.Rows)
                 rows[r[0]!] = long.Parse(r[1]!, CultureInfo.InvariantCulture);
-            return new LoadOutcome(changed, rows);
+            _log($"snowflake: {string.Join(", ", plan.Select(s => $"{s.Table.Name} {s.Mode}"))}");
+            return new LoadOutcome(changed, rows) { Sent = sent, Modes = plan.ToDictionary(s => s.Table.Name, s => s.Mode) };
         }
         finally
         {
-            await CleanUpAsync(loadId);
+            if (active.Count > 0) await CleanUpAsync(loadId);
         }
     }
 
-    /// <summary>Stages one table's lake rows in chunks; returns the column names (the source query's, in order).</summary>
-    private async Task<IReadOnlyList<string>> StageAsync(DuckDbConnection c, WarehouseTable t, string loadId, CancellationToken ct)
+    /// <summary>Stages one table's lake rows in chunks; returns the column names (the source query's, in order) and the rows staged.</summary>
+    private async Task<(IReadOnlyList<string> Columns, long Rows)> StageAsync(DuckDbConnection c, WarehouseTable t, string loadId, CancellationToken ct)
     {
         using var r = c.Query(t.SourceSql);
         var names = Enumerable.Range(0, r.ColumnCount).Select(r.ColumnName).ToList();
@@ -128,7 +152,7 @@ public sealed class SnowflakeWarehouse(SnowflakeSqlClient client, bool ownsClien
         }
         await FlushAsync();
         _log($"snowflake: staged {staged} {t.Name} rows in {chunk} request(s)");
-        return names;
+        return (names, staged);
     }
 
     /// <summary>A DuckDB value as a SQL API binding: numbers FIXED/REAL, booleans BOOLEAN, text/dates/timestamps TEXT in

@@ -8,13 +8,16 @@
 WITH target AS (
     SELECT DISTINCT CAST(day - DATE '1970-01-01' AS BIGINT) AS day_no FROM gold_target_days
 ),
+hourly_days AS (  -- every window here looks back at most 24 hours: the target days and the day before each
+    SELECT day_no FROM target UNION SELECT day_no - 1 FROM target
+),
 news_hour AS (
     SELECT coin, hour_no, count(*) AS mentions, sum(w) AS sw, sum(w * p) AS swp
-    FROM gold_news GROUP BY coin, hour_no
+    FROM gold_news WHERE hour_no // 24 IN (SELECT day_no FROM hourly_days) GROUP BY coin, hour_no
 ),
 price_hour AS (  -- close = the last price by ts within the bucket
     SELECT coin, hour_no, arg_max(price_usd, ts) AS close_usd
-    FROM gold_prices GROUP BY coin, hour_no
+    FROM gold_prices WHERE hour_no // 24 IN (SELECT day_no FROM hourly_days) GROUP BY coin, hour_no
 ),
 grid AS (
     SELECT coalesce(n.coin, p.coin) AS coin,

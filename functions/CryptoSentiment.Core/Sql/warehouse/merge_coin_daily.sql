@@ -1,9 +1,10 @@
 -- COIN_DAILY ← the source relation, keyed by (coin, day): insert new keys, update changed rows, leave equal rows alone.
 -- Portable: this exact text runs on DuckDB (embedded warehouse) and Snowflake. The source relation is the lake's
--- source_coin_daily.sql (DuckDB) or the load's rows in COIN_DAILY_STAGE (Snowflake).
+-- source_coin_daily.sql (DuckDB) or the load's rows in COIN_DAILY_STAGE (Snowflake). {scope} limits the target rows to the
+-- days the load sends (1 = 1 for a full load): the key holds the day, so no match is lost, and both engines skip the rest.
 MERGE INTO COIN_DAILY AS t
 USING {source} AS s
-ON t.coin = s.coin AND t.day = s.day
+ON t.coin = s.coin AND t.day = s.day AND {scope}
 WHEN MATCHED AND (t.mentions IS DISTINCT FROM s.mentions OR t.positive IS DISTINCT FROM s.positive
         OR t.negative IS DISTINCT FROM s.negative OR t.neutral IS DISTINCT FROM s.neutral
         OR t.pct_positive IS DISTINCT FROM s.pct_positive OR t.pct_negative IS DISTINCT FROM s.pct_negative

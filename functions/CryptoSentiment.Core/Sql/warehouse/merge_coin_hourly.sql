@@ -1,7 +1,7 @@
 -- COIN_HOURLY ← the source relation, keyed by (coin, hour). Portable (DuckDB and Snowflake), see merge_coin_daily.sql.
 MERGE INTO COIN_HOURLY AS t
 USING {source} AS s
-ON t.coin = s.coin AND t.hour = s.hour
+ON t.coin = s.coin AND t.hour = s.hour AND {scope}
 WHEN MATCHED AND (t.day IS DISTINCT FROM s.day OR t.mentions IS DISTINCT FROM s.mentions
         OR t.score IS DISTINCT FROM s.score OR t.score_24h IS DISTINCT FROM s.score_24h
         OR t.volatility_24h IS DISTINCT FROM s.volatility_24h OR t.close_usd IS DISTINCT FROM s.close_usd

@@ -1,7 +1,9 @@
--- HEADLINES ← the source relation (the classified headlines), keyed by (article_id, coin). Portable (DuckDB and Snowflake).
+-- HEADLINES ← the source relation (the classified headlines): one row per silver row, keyed by (article_id, coin) and the UTC
+-- day of published_at (an article id accepted again beyond the dedupe window, ARCHITECTURE §9, is another article on
+-- another day). {scope}: the days the load sends, see merge_coin_daily.sql. Portable (DuckDB and Snowflake).
 MERGE INTO HEADLINES AS t
 USING {source} AS s
-ON t.article_id = s.article_id AND t.coin = s.coin
+ON t.article_id = s.article_id AND t.coin = s.coin AND CAST(t.published_at AS DATE) = CAST(s.published_at AS DATE) AND {scope}
 WHEN MATCHED AND (t.published_at IS DISTINCT FROM s.published_at OR t.title IS DISTINCT FROM s.title
         OR t.source IS DISTINCT FROM s.source OR t.url IS DISTINCT FROM s.url OR t.label IS DISTINCT FROM s.label
         OR t.polarity IS DISTINCT FROM s.polarity OR t.confidence IS DISTINCT FROM s.confidence
