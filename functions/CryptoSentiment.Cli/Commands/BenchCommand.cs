@@ -159,7 +159,16 @@ internal static class BenchCommand
     }
 
     private static async Task<Dictionary<string, double>> Child(string phase, int events, int silverRows, CancellationToken ct,
-        Dictionary<string, string>? env = null, int handlerEvents = 25_600)
+        Dictionary<string, string>? env = null, int handlerEvents = 25_600) =>
+        (await RunPinnedAsync(phase, ["--events", events.ToString(CultureInfo.InvariantCulture), "--silver-rows", silverRows.ToString(CultureInfo.InvariantCulture),
+            "--handler-events", handlerEvents.ToString(CultureInfo.InvariantCulture)], env, ct)).Result;
+
+    /// <summary>
+    /// Runs <c>bench --phase <paramref name="phase"/></c> in a new process pinned to CPU 0 with a 1 GiB managed heap (as on a Flex
+    /// instance) and returns the JSON line it prints and its wall time. Secrets go through <paramref name="env"/>, never argv.
+    /// </summary>
+    internal static async Task<(Dictionary<string, double> Result, double WallSeconds)> RunPinnedAsync(string phase, IEnumerable<string> args,
+        Dictionary<string, string>? env, CancellationToken ct)
     {
         // taskset pins every thread of the child (runtime, GC, DuckDB) to CPU 0; Process.ProcessorAffinity would pin only one thread on Linux.
         var self = Environment.ProcessPath!;
@@ -168,24 +177,24 @@ internal static class BenchCommand
         psi.ArgumentList.Add("0");
         psi.ArgumentList.Add(self);
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
-        foreach (var a in new[] { "bench", "--phase", phase, "--events", events.ToString(CultureInfo.InvariantCulture), "--silver-rows", silverRows.ToString(CultureInfo.InvariantCulture),
-                                  "--handler-events", handlerEvents.ToString(CultureInfo.InvariantCulture) })
-            psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "bench", "--phase", phase }.Concat(args)) psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_GCHeapAffinitizeMask"] = "1";
-        psi.Environment["DOTNET_GCHeapHardLimit"] = "0x40000000"; // 1 GiB for the managed heap, as on a Flex instance
-        foreach (var (k, v) in env ?? []) psi.Environment[k] = v; // secrets go through the environment, never argv
+        psi.Environment["DOTNET_GCHeapHardLimit"] = "0x40000000";
+        foreach (var (k, v) in env ?? []) psi.Environment[k] = v;
+        var sw = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
         var output = await p.StandardOutput.ReadToEndAsync(ct);
         await p.WaitForExitAsync(ct);
+        var wall = sw.Elapsed.TotalSeconds;
         if (p.ExitCode != 0) throw new InvalidOperationException($"bench phase {phase} failed (exit {p.ExitCode})");
         var line = output.Split('\n').Last(l => l.StartsWith("{", StringComparison.Ordinal));
-        return JsonSerializer.Deserialize<Dictionary<string, double>>(line)!;
+        return (JsonSerializer.Deserialize<Dictionary<string, double>>(line)!, wall);
     }
 
     private static void Emit(Dictionary<string, double> result) => Console.WriteLine(JsonSerializer.Serialize(result));
 
     /// <summary>Peak resident memory of this process (VmHWM), in MiB.</summary>
-    private static double PeakMiB()
+    internal static double PeakMiB()
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
             if (line.StartsWith("VmHWM:", StringComparison.Ordinal))

@@ -270,30 +270,10 @@ internal static class HistoryBench
     }
 
     /// <summary>Runs a hidden bench phase in a new process pinned to CPU 0 (like the other phases); returns its JSON line and wall seconds.</summary>
-    private static async Task<(Dictionary<string, double> Result, double WallSeconds)> SpawnAsync(string phase, string lake, string warehouse,
-        DateOnly day, string tag, CancellationToken ct)
-    {
-        var self = Environment.ProcessPath!;
-        var psi = new ProcessStartInfo("taskset") { RedirectStandardOutput = true, UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("0");
-        psi.ArgumentList.Add(self);
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(HistoryBench).Assembly.Location);
-        foreach (var a in new[] { "bench", "--phase", phase }) psi.ArgumentList.Add(a);
-        psi.Environment["DOTNET_GCHeapAffinitizeMask"] = "1";
-        psi.Environment["DOTNET_GCHeapHardLimit"] = "0x40000000"; // 1 GiB for the managed heap, as on a Flex instance
-        foreach (var a in new[] { "--history-lake", lake, "--history-warehouse", warehouse, "--history-day", day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                                  "--history-tag", tag })
-            psi.ArgumentList.Add(a);
-        var sw = Stopwatch.StartNew();
-        using var p = Process.Start(psi)!;
-        var output = await p.StandardOutput.ReadToEndAsync(ct);
-        await p.WaitForExitAsync(ct);
-        var wall = sw.Elapsed.TotalSeconds;
-        if (p.ExitCode != 0) throw new InvalidOperationException($"bench phase {phase} failed (exit {p.ExitCode})");
-        var line = output.Split('\n').Last(l => l.StartsWith('{'));
-        return (JsonSerializer.Deserialize<Dictionary<string, double>>(line)!, wall);
-    }
+    private static Task<(Dictionary<string, double> Result, double WallSeconds)> SpawnAsync(string phase, string lake, string warehouse,
+        DateOnly day, string tag, CancellationToken ct) =>
+        BenchCommand.RunPinnedAsync(phase, ["--history-lake", lake, "--history-warehouse", warehouse,
+            "--history-day", day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--history-tag", tag], null, ct);
 
     // ---------------------------------------------------------------- children
 
@@ -318,7 +298,7 @@ internal static class HistoryBench
             ["since_start_s"] = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds,
             ["ingest_s"] = ingest, ["refresh_s"] = refresh, ["load_s"] = loadS,
             ["accepted"] = batch.Accepted, ["refresh_days"] = gold.RecomputedDays.Count, ["load_sent"] = load.Sent.Values.Sum(),
-            ["peak_mib"] = PeakMiB(),
+            ["peak_mib"] = BenchCommand.PeakMiB(),
         };
     }
 
@@ -390,7 +370,7 @@ internal static class HistoryBench
             if (i > 0) fresh.Add(sw.Elapsed.TotalSeconds);
         }
         r["reenrich_fresh_s"] = Median(fresh);
-        r["peak_mib"] = PeakMiB();
+        r["peak_mib"] = BenchCommand.PeakMiB();
         return r;
     }
 
@@ -547,15 +527,6 @@ internal static class HistoryBench
 
     private static double DirMiB(string dir) =>
         Directory.Exists(dir) ? new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) / 1048576.0 : 0;
-
-    /// <summary>Peak resident memory of this process (VmHWM), in MiB.</summary>
-    private static double PeakMiB()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                return double.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
-        return Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
-    }
 
     /// <summary>Ingest time for the history build: follows the stream, set before each batch.</summary>
     private sealed class StreamClock(DateTimeOffset start) : TimeProvider
