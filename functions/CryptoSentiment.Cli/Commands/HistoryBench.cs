@@ -38,8 +38,8 @@ internal static class HistoryBench
     public const int FilesPerPartitionTarget = 2;
     public const double SentTarget = 2;
 
-    private const int ColdRepeats = 3;
-    private const int WarmRepeats = 5;
+    private const int ColdRepeats = 5;
+    private const int WarmRepeats = 9;
     private const int ReenrichRepeats = 3;
     /// <summary>What a child process is told (hidden bench options: the lake, the warehouse file, the probe day and tag).</summary>
     public sealed record ChildArgs(string Lake, string Warehouse, DateOnly Day, string Tag)

@@ -29,11 +29,19 @@ public static class GoldCalculator
         _ => throw new ArgumentOutOfRangeException(nameof(table), table, null),
     };
 
+    /// <summary>The relation of gold/coin_hourly rows a caller provides for <c>hourlyFromGold</c>.</summary>
+    public const string HourlyHistory = "gold_hourly_history";
+
+    /// <summary>Days before a target day whose silver rows are staged: corr_7d from silver needs 7, from gold hourly rows 1.</summary>
+    public static int SilverLookBackDays(bool hourlyFromGold) => hourlyFromGold ? 1 : 7;
+
     /// <summary>
     /// (Re)creates <c>gold_target_days</c> from <paramref name="targetDays"/> and the three staged tables
-    /// from the gold SQL. No target days → empty staged tables.
+    /// from the gold SQL. No target days → empty staged tables. With <paramref name="hourlyFromGold"/>, the hourly scores and
+    /// returns of the 6 days before each target day come from the relation <see cref="HourlyHistory"/> (gold/coin_hourly rows
+    /// the caller exposes) instead of from silver, so only the target days and the day before them are read from silver.
     /// </summary>
-    public static GoldStaged Compute(DuckDbConnection c, IEnumerable<DateOnly> targetDays)
+    public static GoldStaged Compute(DuckDbConnection c, IEnumerable<DateOnly> targetDays, bool hourlyFromGold = false)
     {
         ArgumentNullException.ThrowIfNull(c);
         ArgumentNullException.ThrowIfNull(targetDays);
@@ -55,8 +63,9 @@ public static class GoldCalculator
         }
         c.Execute(sql.ToString());
 
-        c.Execute(GoldSql.SilverWindow);
+        c.Execute(GoldSql.SilverWindow.Replace("{lookback_days}", SilverLookBackDays(hourlyFromGold).ToString(CultureInfo.InvariantCulture)));
         c.Execute($"CREATE OR REPLACE TEMP TABLE {StagedCoinHourly} AS\n{GoldSql.CoinHourly}");
+        c.Execute(GoldSql.Load(hourlyFromGold ? "Sql/gold/hour_pairs_from_gold.sql" : "Sql/gold/hour_pairs_from_silver.sql"));
         c.Execute($"CREATE OR REPLACE TEMP TABLE {StagedCoinDaily} AS\n{GoldSql.CoinDaily}");
         c.Execute($"CREATE OR REPLACE TEMP TABLE {StagedTopCoinDaily} AS\n{GoldSql.TopCoinDaily}");
 

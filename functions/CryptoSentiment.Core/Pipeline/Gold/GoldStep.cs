@@ -40,8 +40,8 @@ public sealed class GoldStep(Lakehouse lake)
 
     private static readonly TableDef[] Inputs = [LakeTables.SilverNewsSentiment, LakeTables.SilverPrices];
 
-    /// <summary>Days before a target day whose silver rows its KPIs read (silver_window.sql: corr_7d, return_1d).</summary>
-    public const int LookBackDays = 7;
+    /// <summary>Days before a target day whose hourly rows corr_7d reads (from gold/coin_hourly where they are not targets).</summary>
+    public const int HourlyLookBackDays = 6;
 
     public static string WatermarkId(TableDef silver) => "gold:" + silver.Path;
 
@@ -82,16 +82,21 @@ public sealed class GoldStep(Lakehouse lake)
         // Days after the newest silver row have no mention and no price, so they have no gold rows to recompute.
         var lastDay = silverSnapshots.SelectMany(s => s.Snapshot.PartitionDays("day")).DefaultIfEmpty().Max();
         var targets = GoldSql.AffectedDays(touched, GoldTable.CoinDaily).Where(d => d <= lastDay).Order().ToList();
-        var needed = new HashSet<DateOnly>();
-        foreach (var d in targets)
-            for (var k = 0; k <= LookBackDays && d.DayNumber - k >= DateOnly.MinValue.DayNumber; k++) needed.Add(d.AddDays(-k));
+        // Silver: the target days and the day before (24-hour windows, return_1d). corr_7d's earlier hours: gold/coin_hourly.
+        var needed = Before(targets, GoldCalculator.SilverLookBackDays(hourlyFromGold: true));
         var filesRead = 0;
         foreach (var (def, snapshot) in silverSnapshots)
         {
             filesRead += snapshot.FilesOnDays("day", needed).Count();
             await LakeViews.CreateAsync(c, lake.Store, def, snapshot, ct, a => Snapshot.PartitionDay(a.PartitionValues, "day") is { } d && needed.Contains(d));
         }
-        GoldCalculator.Compute(c, targets);
+        var history = Before(targets, HourlyLookBackDays);
+        history.ExceptWith(targets);
+        var hourly = gold[Array.FindIndex(Outputs, o => o.Table == LakeTables.GoldCoinHourly)].Snapshot;
+        var historyFiles = hourly.FilesOnDays("day", history).Select(hourly.StorePath).ToList();
+        c.Execute($"CREATE OR REPLACE TEMP VIEW {GoldCalculator.HourlyHistory} AS " +
+                  LakeViews.SelectSql(LakeTables.GoldCoinHourly, await lake.Store.MaterializeAllAsync(historyFiles, ct: ct), hourly));
+        GoldCalculator.Compute(c, targets, hourlyFromGold: true);
 
         var rows = new Dictionary<string, long>();
         var replaced = new Dictionary<string, IReadOnlyList<DateOnly>>();
@@ -150,6 +155,15 @@ public sealed class GoldStep(Lakehouse lake)
         using var r = c.Query(sql);
         while (r.Read()) changed.Add(r.GetDate(0));
         return changed;
+    }
+
+    /// <summary>Each day of <paramref name="days"/> and the <paramref name="back"/> days before it.</summary>
+    private static HashSet<DateOnly> Before(IEnumerable<DateOnly> days, int back)
+    {
+        var set = new HashSet<DateOnly>();
+        foreach (var d in days)
+            for (var k = 0; k <= back && d.DayNumber - k >= DateOnly.MinValue.DayNumber; k++) set.Add(d.AddDays(-k));
+        return set;
     }
 
     private static string DayList(IEnumerable<DateOnly> days)

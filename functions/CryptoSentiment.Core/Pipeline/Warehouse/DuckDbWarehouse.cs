@@ -62,8 +62,10 @@ public sealed class DuckDbWarehouse(string warehouseFile) : IWarehouse
                 var t = scope.Table;
                 changed[t.Name] = sent[t.Name] = 0;
                 if (scope.Unchanged) continue;
-                var source = "(\n" + t.SourceSql + "\n)";
-                sent[t.Name] = c.Scalar<long>($"SELECT count(*) FROM {source} AS s");
+                // The lake rows are read once (their parquet files), then merged and pruned from memory.
+                var source = $"load_{t.File}";
+                c.Execute($"CREATE OR REPLACE TEMP TABLE {source} AS\n{t.SourceSql}");
+                sent[t.Name] = c.Scalar<long>($"SELECT count(*) FROM {source}");
                 changed[t.Name] = Changed(c, t.Merge(source, scope.Scope)) + Changed(c, t.Prune(source, scope.Scope));
             }
             var state = LoadPlan.StateRows(plan);

@@ -1,32 +1,14 @@
 -- gold/coin_daily: one row per (coin, day) with at least one mention, for the days listed in
 -- gold_target_days (ARCHITECTURE.md §5, contract). Reads gold_news and gold_prices, the silver rows staged by
--- silver_window.sql: the 7 days ending with each target day (corr_7d) and the day before those (return_1h of the
--- first hour, return_1d). Days and hours are integer bucket numbers since the Unix epoch.
+-- silver_window.sql (the target days and the day before: return_1d), and gold_pairs, the hourly (score, return_1h)
+-- buckets of the 7 days ending with each target day (hour_pairs_from_silver.sql or hour_pairs_from_gold.sql).
+-- Days and hours are integer bucket numbers since the Unix epoch.
 WITH target AS (
     SELECT DISTINCT CAST(day - DATE '1970-01-01' AS BIGINT) AS day_no FROM gold_target_days
 ),
-news_hour AS (
-    SELECT coin, hour_no, CASE WHEN sum(w) <> 0 THEN sum(w * p) / sum(w) END AS score
-    FROM gold_news GROUP BY coin, hour_no
-),
-price_hour AS (
-    SELECT coin, hour_no, arg_max(price_usd, ts) AS close_usd
-    FROM gold_prices GROUP BY coin, hour_no
-),
-return_hour AS (  -- return_1h = ln(close_h / close_{h-1 h}); the previous bucket is joined on a plain key column
-    SELECT c.coin, c.hour_no, ln(c.close_usd / p.close_usd) AS return_1h
-    FROM price_hour c
-    JOIN (SELECT coin, hour_no + 1 AS hour_no, close_usd FROM price_hour) p ON p.coin = c.coin AND p.hour_no = c.hour_no
-),
-pairs AS (  -- buckets where both the score and return_1h exist
-    SELECT n.coin, n.hour_no, n.score AS x, r.return_1h AS y
-    FROM news_hour n
-    JOIN return_hour r ON r.coin = n.coin AND r.hour_no = n.hour_no
-    WHERE n.score IS NOT NULL
-),
 pairs_by_day AS (  -- a bucket of day e belongs to the 7-day windows ending on e, e+1, …, e+6
     SELECT coin, hour_no // 24 + k AS day_no, x, y
-    FROM pairs, range(0, 7) AS r(k)
+    FROM gold_pairs, range(0, 7) AS r(k)
     WHERE hour_no // 24 + k IN (SELECT day_no FROM target)
 ),
 corr AS (

@@ -1,10 +1,12 @@
 -- The silver rows the target days depend on, staged once for both KPI files (coin_hourly.sql, coin_daily.sql):
--- for each day in gold_target_days, that day and the 7 before it (corr_7d's 7 days, plus the previous day's last
--- close for the first hour's return_1h and for return_1d; coin_hourly needs only the day before).
+-- for each day in gold_target_days, that day and the {lookback_days} before it. Computing corr_7d from silver needs 7
+-- (its 7 days, plus the previous day's last close for the first hour's return_1h); when the hourly scores and returns
+-- of the earlier days come from gold/coin_hourly instead (hour_pairs_from_gold.sql), 1 is enough (the 24-hour windows
+-- of coin_hourly, and return_1d).
 -- Time is kept as integer bucket numbers since the Unix epoch (hour_no = µs / 3 600 000 000, day_no = hour_no / 24),
 -- so results do not depend on the session time zone. The timestamp bounds let DuckDB skip files and row groups.
 CREATE OR REPLACE TEMP TABLE gold_needed_days AS
-    SELECT DISTINCT CAST(day - DATE '1970-01-01' AS BIGINT) - k AS day_no FROM gold_target_days, range(0, 8) AS r(k);
+    SELECT DISTINCT CAST(day - DATE '1970-01-01' AS BIGINT) - k AS day_no FROM gold_target_days, range(0, {lookback_days} + 1) AS r(k);
 
 CREATE OR REPLACE TEMP TABLE gold_news AS
     WITH bounds AS (
