@@ -10,7 +10,8 @@ internal static class BenchData
 
     public static async Task WriteSilverAsync(Lakehouse lake, int rows, CancellationToken ct)
     {
-        var c = lake.Engine;
+        using var engine = lake.RentEngine();
+        var c = engine.Connection;
         // ~90 days of news: one row every 7 seconds, 15 coins, polarity and confidence from hashes.
         c.Execute($"""
             CREATE OR REPLACE TEMP TABLE stage_bench AS
@@ -25,7 +26,7 @@ internal static class BenchData
             FROM range({rows}) t(i);
             UPDATE stage_bench SET polarity = CASE label WHEN 'Positive' THEN 1 WHEN 'Negative' THEN -1 ELSE 0 END;
             """);
-        await CommitAsync(lake, LakeTables.SilverNewsSentiment, "stage_bench", ct);
+        await CommitAsync(lake, c, LakeTables.SilverNewsSentiment, "stage_bench", ct);
         c.Execute($"""
             CREATE OR REPLACE TEMP TABLE stage_bench AS
             SELECT coin, TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_hours(h) AS ts,
@@ -34,13 +35,13 @@ internal static class BenchData
                    CAST(TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_hours(h) AS DATE) AS day
             FROM range(0, {(long)rows * 7 / 3600 + 24}) h(h), (SELECT unnest({Coins}[1:14]) AS coin, generate_subscripts({Coins}[1:14], 1) AS k);
             """);
-        await CommitAsync(lake, LakeTables.SilverPrices, "stage_bench", ct);
+        await CommitAsync(lake, c, LakeTables.SilverPrices, "stage_bench", ct);
     }
 
-    private static async Task CommitAsync(Lakehouse lake, TableDef def, string staged, CancellationToken ct)
+    private static async Task CommitAsync(Lakehouse lake, CryptoSentiment.DuckDb.DuckDbConnection c, TableDef def, string staged, CancellationToken ct)
     {
         var table = await lake.TableAsync(def, ct);
-        var adds = await ParquetWriter.WriteAsync(lake.Engine, staged, def, lake.Store, ct);
+        var adds = await ParquetWriter.WriteAsync(c, staged, def, lake.Store, ct);
         var tx = table.BeginTransaction();
         foreach (var add in adds) tx.Add(add);
         tx.CommitInfo("WRITE", new Dictionary<string, string> { ["mode"] = "Append", ["source"] = "bench" });

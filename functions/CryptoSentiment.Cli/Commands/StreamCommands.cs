@@ -70,10 +70,10 @@ internal static class ReplayCommand
             var streams = new List<(string, IReadOnlyList<EventBatch>)>();
             if (newsPath is not null)
                 streams.Add(($"news {Path.GetFileName(newsPath)}", Batches.Prefixed(
-                    EventBatcher.ToBatches(ReplaySource.Read(newsPath), EventStream.News, size, parts, now), Batches.ReplayPrefix(newsPath, parts))));
+                    EventBatcher.ToBatches(ReplaySource.Read(newsPath), EventStream.News, size, parts, now), ReplaySource.StreamPrefix(newsPath, parts))));
             if (pricesPath is not null)
                 streams.Add(($"prices {Path.GetFileName(Path.TrimEndingDirectorySeparator(pricesPath))}", Batches.Prefixed(
-                    EventBatcher.ToBatches(ReplaySource.Read(pricesPath), EventStream.Prices, size, parts, now), Batches.ReplayPrefix(pricesPath, parts))));
+                    EventBatcher.ToBatches(ReplaySource.Read(pricesPath), EventStream.Prices, size, parts, now), ReplaySource.StreamPrefix(pricesPath, parts))));
             using var pipeline = new CryptoPipeline(CommonOptions.Settings(r, lake, warehouse));
             var run = await Runner.RunAsync(pipeline, streams, ct);
             await Summary.PrintAsync(pipeline, run, ct);
@@ -126,11 +126,9 @@ internal static class Batches
     /// <summary>
     /// Gives a CLI stream its own partition ids (like a distinct Event Hub): replaying the same source again reuses
     /// the ids and sequence numbers, so the Delta txn watermarks make it a no-op; another source never collides.
+    /// A source is identified by its content (see <see cref="ReplaySource.StreamPrefix"/>), not by its name.
     /// </summary>
     public static IReadOnlyList<EventBatch> Prefixed(IEnumerable<EventBatch> batches, string prefix) =>
         batches.Select(b => new EventBatch(b.Stream, prefix + b.PartitionId,
             b.Events.Select(e => e with { PartitionId = prefix + b.PartitionId }).ToList())).ToList();
-
-    public static string ReplayPrefix(string path, int partitions) =>
-        $"replay-{Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(path))}-of{partitions}-";
 }

@@ -13,7 +13,8 @@ namespace CryptoSentiment.Pipeline;
 
 /// <summary>
 /// The medallion in one place — ingest → bronze → silver (+quarantine, enrich) → gold → warehouse — used
-/// unchanged by the CLI and the Functions handler. Batches may arrive concurrently; they take turns.
+/// unchanged by the CLI and the Functions handler. Batches, refreshes, loads and maintenance may run concurrently: each
+/// works on its own engine connection and the Delta log arbitrates between their commits.
 /// </summary>
 public sealed class CryptoPipeline : IDisposable
 {
@@ -47,38 +48,27 @@ public sealed class CryptoPipeline : IDisposable
         _reenrich = new ReenrichStep(Lake, Enricher);
     }
 
-    /// <summary>Lands one Event Hubs batch in bronze, then silver and quarantine. Safe to repeat (txn-idempotent).</summary>
+    /// <summary>
+    /// Lands one Event Hubs batch in bronze, then silver and quarantine. Safe to repeat (txn-idempotent). Batches of
+    /// different partitions run side by side (each on its own engine connection; they meet only in the dedupe index).
+    /// </summary>
     public async Task<BatchOutcome> IngestAsync(EventBatch batch, CancellationToken ct = default)
     {
-        await Lake.EngineLock.WaitAsync(ct);
-        try
-        {
-            var now = _clock.GetUtcNow();
-            var bronze = await BronzeStep.AppendAsync(Lake, batch, now, ct);
-            var silver = await _silver.ProcessAsync(batch, now, ct);
-            return silver with { Bronze = bronze };
-        }
-        finally { Lake.EngineLock.Release(); }
+        using var engine = Lake.RentEngine();
+        var now = _clock.GetUtcNow();
+        var bronze = await BronzeStep.AppendAsync(Lake, engine.Connection, batch, now, ct);
+        var silver = await _silver.ProcessAsync(engine.Connection, batch, now, ct);
+        return silver with { Bronze = bronze };
     }
 
-    /// <summary>Recomputes the gold days touched since the last refresh.</summary>
-    public async Task<GoldOutcome> RefreshGoldAsync(CancellationToken ct = default)
-    {
-        await Lake.EngineLock.WaitAsync(ct);
-        try { return await _gold.RefreshAsync(ct); }
-        finally { Lake.EngineLock.Release(); }
-    }
+    /// <summary>Recomputes the gold days touched since the last refresh (beside ingest: its own engine connection).</summary>
+    public Task<GoldOutcome> RefreshGoldAsync(CancellationToken ct = default) => _gold.RefreshAsync(ct);
 
     /// <summary>
     /// Re-scores silver rows marked <c>fallback</c> with the configured scorer and replaces those that got a real answer
     /// (one silver commit). Follow with <see cref="RefreshGoldAsync"/> and <see cref="LoadWarehouseAsync"/>.
     /// </summary>
-    public async Task<ReenrichOutcome> ReenrichAsync(CancellationToken ct = default)
-    {
-        await Lake.EngineLock.WaitAsync(ct);
-        try { return await _reenrich.RunAsync(ct); }
-        finally { Lake.EngineLock.Release(); }
-    }
+    public Task<ReenrichOutcome> ReenrichAsync(CancellationToken ct = default) => _reenrich.RunAsync(ct);
 
     /// <summary>
     /// Loads gold (and the classified headlines) into the configured warehouse (<c>WAREHOUSE</c>: the DuckDB file or
@@ -91,9 +81,7 @@ public sealed class CryptoPipeline : IDisposable
     public async Task<LoadOutcome> LoadWarehouseAsync(string? target, Action<string>? log = null, CancellationToken ct = default, bool full = false)
     {
         using var warehouse = Warehouses.Create(Settings, target, log);
-        await Lake.EngineLock.WaitAsync(ct);
-        try { return await warehouse.LoadAsync(Lake, full, ct); }
-        finally { Lake.EngineLock.Release(); }
+        return await warehouse.LoadAsync(Lake, full, ct);
     }
 
     /// <summary>

@@ -11,27 +11,67 @@ using CryptoSentiment.Lake.Stores.Blob;
 namespace CryptoSentiment.Pipeline;
 
 /// <summary>
-/// The lake as the pipeline sees it: one store, the contract tables (created on first use), and a
-/// DuckDB engine for staging, parquet and SQL. One instance per process; steps take turns on the engine.
+/// The lake as the pipeline sees it: one store, the contract tables (created on first use), and a DuckDB engine for
+/// staging, parquet and SQL: one in-memory database (one memory limit) whose connections are lent out, so work on
+/// different partitions, a gold refresh and a warehouse load run side by side (a connection is single-user; its temp
+/// tables are its own). One instance per process.
 /// </summary>
 public sealed class Lakehouse : IDisposable
 {
     private readonly ConcurrentDictionary<string, DeltaTable> _tables = new();
-    private readonly Lazy<DuckDbConnection> _engine;
+    private readonly Lazy<DuckDbDatabase> _database;
+    private readonly ConcurrentBag<DuckDbConnection> _idle = new();
+    private int _leased;
+    private volatile bool _disposed;
 
     public ILakeStore Store { get; }
-
-    /// <summary>Serialises use of <see cref="Engine"/> (a DuckDB connection is single-user).</summary>
-    public SemaphoreSlim EngineLock { get; } = new(1, 1);
 
     public Lakehouse(ILakeStore store, int engineThreads = 1, string engineMemoryLimit = "768MB")
     {
         Store = store;
-        _engine = new Lazy<DuckDbConnection>(() => DuckDbConnection.Open(null, new Dictionary<string, string>
+        _database = new Lazy<DuckDbDatabase>(() => DuckDbDatabase.Open(null, new Dictionary<string, string>
         {
             ["threads"] = engineThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["memory_limit"] = engineMemoryLimit,
         }));
+    }
+
+    /// <summary>Connections lent out right now (tests look at it).</summary>
+    public int EnginesInUse => Volatile.Read(ref _leased);
+
+    /// <summary>
+    /// A connection of the lake's DuckDB engine (in-memory, UTC session) for one piece of work: dispose the lease to give it
+    /// back. Each caller has its own, so callers never wait on each other for the engine.
+    /// </summary>
+    public EngineLease RentEngine()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var c = _idle.TryTake(out var idle) ? idle : _database.Value.Connect();
+        Interlocked.Increment(ref _leased);
+        return new EngineLease(this, c);
+    }
+
+    private void Return(DuckDbConnection c)
+    {
+        Interlocked.Decrement(ref _leased);
+        if (_disposed) c.Dispose();
+        else _idle.Add(c);
+    }
+
+    /// <summary>A lent engine connection (<see cref="RentEngine"/>); disposing it returns the connection.</summary>
+    public sealed class EngineLease : IDisposable
+    {
+        private readonly Lakehouse _owner;
+        private DuckDbConnection? _c;
+
+        internal EngineLease(Lakehouse owner, DuckDbConnection c) { _owner = owner; _c = c; }
+
+        public DuckDbConnection Connection => _c ?? throw new ObjectDisposedException(nameof(EngineLease));
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _c, null) is { } c) _owner.Return(c);
+        }
     }
 
     /// <summary>
@@ -47,13 +87,9 @@ public sealed class Lakehouse : IDisposable
             ? BlobLakeStore.FromSettings(settings)
             : new LocalLakeStore(Path.GetFullPath(settings.LakeUri));
 
-    /// <summary>The in-process DuckDB engine (in-memory, UTC). Hold <see cref="EngineLock"/> while using it.</summary>
-    public DuckDbConnection Engine => _engine.Value;
-
     /// <summary>
     /// The table, created with its contract schema when absent, refreshed to its latest version, and upgraded in place when
-    /// it still has the layout of an older version (ARCHITECTURE §9; see <see cref="LayoutUpgrade"/>). Writers use this;
-    /// hold <see cref="EngineLock"/> (an upgrade rewrites files with <see cref="Engine"/>).
+    /// it still has the layout of an older version (ARCHITECTURE §9; see <see cref="LayoutUpgrade"/>). Writers use this.
     /// </summary>
     public async Task<DeltaTable> TableAsync(TableDef def, CancellationToken ct = default)
     {
@@ -65,7 +101,10 @@ public sealed class Lakehouse : IDisposable
         }
         var snapshot = await table.RefreshAsync(ct);
         if (snapshot is not null && !LayoutUpgrade.IsCurrent(def, snapshot))
-            await LayoutUpgrade.UpgradeAsync(Engine, table, def, UpgradeCounters(def), ct: ct);
+        {
+            using var engine = RentEngine();
+            await LayoutUpgrade.UpgradeAsync(engine.Connection, table, def, UpgradeCounters(def), ct: ct);
+        }
         return table;
     }
 
@@ -103,7 +142,8 @@ public sealed class Lakehouse : IDisposable
 
     public void Dispose()
     {
-        if (_engine.IsValueCreated) _engine.Value.Dispose();
-        EngineLock.Dispose();
+        _disposed = true;
+        while (_idle.TryTake(out var c)) c.Dispose();
+        if (_database.IsValueCreated) _database.Value.Dispose();
     }
 }

@@ -30,8 +30,11 @@ public static class BinanceCsvReader
     }
 
     /// <summary>All <c>*USDT_1h.csv</c> files of <paramref name="directory"/>, in file-name order.</summary>
-    public static IEnumerable<byte[]> ReadDirectory(string directory) =>
-        Directory.EnumerateFiles(directory, "*USDT_1h.csv").Order(StringComparer.Ordinal).SelectMany(Read);
+    public static IEnumerable<byte[]> ReadDirectory(string directory) => Files(directory).SelectMany(Read);
+
+    /// <summary>The <c>*USDT_1h.csv</c> files of a directory that <see cref="ReadDirectory"/> reads, in order.</summary>
+    public static IReadOnlyList<string> Files(string directory) =>
+        Directory.EnumerateFiles(directory, "*USDT_1h.csv").Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Streams one price event body per data row of <paramref name="path"/>.</summary>
     public static IEnumerable<byte[]> Read(string path)

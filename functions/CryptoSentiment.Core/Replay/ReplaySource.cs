@@ -44,6 +44,39 @@ public static class ReplaySource
         _ => null,
     };
 
+    /// <summary>The files <see cref="Read"/> reads for <paramref name="path"/>, in reading order.</summary>
+    public static IReadOnlyList<string> Files(string path) =>
+        Directory.Exists(path) ? BinanceCsvReader.Files(path) : [path];
+
+    /// <summary>
+    /// The identity of a replay source: SHA-256 (12 hex digits) over each file it reads — its name relative to the source
+    /// and its bytes — so the same content replayed twice is the same stream, and different content under the same name is not.
+    /// </summary>
+    public static string ContentId(string path)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 16];
+        var root = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
+        foreach (var file in Files(path))
+        {
+            if (Directory.Exists(path)) hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(root, file).Replace('\\', '/') + "\0"));
+            using var f = File.OpenRead(file);
+            for (int n; (n = f.Read(buffer, 0, buffer.Length)) > 0;) hash.AppendData(buffer, 0, n);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..12];
+    }
+
+    /// <summary>
+    /// The partition-id prefix of a replayed source, <c>replay-&lt;name&gt;-&lt;content id&gt;-of&lt;P&gt;-</c>: each source is its own
+    /// stream (like a distinct Event Hub). The same content replayed again reuses the ids and sequence numbers, so the Delta
+    /// txn watermarks make it a no-op; different content never collides, whatever its name (the name only makes ids readable).
+    /// </summary>
+    public static string StreamPrefix(string path, int partitions)
+    {
+        var trimmed = Path.TrimEndingDirectorySeparator(path);
+        return $"replay-{Path.GetFileNameWithoutExtension(trimmed)}-{ContentId(trimmed)}-of{partitions}-";
+    }
+
     /// <summary>Event bodies of <paramref name="path"/> in file order, streaming.</summary>
     public static IEnumerable<byte[]> Read(string path) => Detect(path) switch
     {

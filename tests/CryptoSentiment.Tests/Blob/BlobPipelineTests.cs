@@ -198,8 +198,11 @@ public sealed class BlobPipelineTests(AzuriteFixture azurite, AzuriteHttpsFixtur
             path.StartsWith("silver/news_sentiment/_delta_log/", StringComparison.Ordinal) && !path.EndsWith("00000000000000000000.json", StringComparison.Ordinal));
         using var house = new Lakehouse(store);
         var silver = new SilverStep(house, new EventParser(), new Enricher(OfflineScorer.Default));
-        async Task<BatchOutcome> Ingest(EventBatch b) =>
-            await silver.ProcessAsync(b, now, default) with { Bronze = await BronzeStep.AppendAsync(house, b, now, default) };
+        async Task<BatchOutcome> Ingest(EventBatch b)
+        {
+            using var engine = house.RentEngine();
+            return await silver.ProcessAsync(engine.Connection, b, now, default) with { Bronze = await BronzeStep.AppendAsync(house, engine.Connection, b, now, default) };
+        }
 
         for (var i = 0; i < 2; i++) await Ingest(batches[i]);
         var before = await StateAsync(house);

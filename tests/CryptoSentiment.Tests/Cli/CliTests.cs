@@ -33,6 +33,33 @@ public class CliTests
     private static string Squash(string s) => new(s.Where(ch => !char.IsWhiteSpace(ch) && ch is not ('│' or '─' or '┌' or '┐' or '└' or '┘' or '├' or '┤' or '┬' or '┴' or '┼')).ToArray());
 
     [Fact]
+    public async Task ReplayIdentityIsTheContentNotTheFileName()
+    {
+        using var t = new TempLake();
+        // Two daily exports with the same file name and different events; then the first one again.
+        string Export(string folder, int day)
+        {
+            var dir = Directory.CreateDirectory(Path.Combine(t.Root, folder)).FullName;
+            var lines = Enumerable.Range(0, 30).Select(i => JsonSerializer.Serialize(new
+            {
+                id = $"d{day}-{i}", title = $"Bitcoin export {day} headline {i}", source = "wire", published_at = $"2026-03-{day:D2}T{i % 24:D2}:00:00Z",
+            }));
+            File.WriteAllLines(Path.Combine(dir, "news.ndjson"), lines);
+            return Path.Combine(dir, "news.ndjson");
+        }
+        var a = Export("a", 1);
+        var b = Export("b", 2);
+        string Count() => Squash(CliAsync(t.Root, "query", "SELECT count(*) AS n FROM bronze_news", "--lake", t.LakeDir, "--format", "csv").Result.Stdout);
+        foreach (var (file, expected) in new[] { (a, "n30"), (b, "n60"), (a, "n60") })
+        {
+            var run = await CliAsync(t.Root, "replay", "--news", file, "--lake", t.LakeDir, "--warehouse", t.WarehouseFile, "--batch", "10");
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Equal(expected, Count());
+        }
+        Assert.Equal(0, (await CliAsync(t.Root, "verify", "--lake", t.LakeDir)).ExitCode);
+    }
+
+    [Fact]
     public async Task DemoVerifyQueryAndCorruption()
     {
         using var t = new TempLake();

@@ -42,8 +42,9 @@ public class CrashSafetyTests
 
         public async Task<BatchOutcome> IngestAsync(EventBatch batch)
         {
-            var bronze = await BronzeStep.AppendAsync(lake, batch, now, default);
-            return await _silver.ProcessAsync(batch, now, default) with { Bronze = bronze };
+            using var engine = lake.RentEngine();
+            var bronze = await BronzeStep.AppendAsync(lake, engine.Connection, batch, now, default);
+            return await _silver.ProcessAsync(engine.Connection, batch, now, default) with { Bronze = bronze };
         }
     }
 
@@ -125,7 +126,8 @@ public class CrashSafetyTests
         var before = await StateAsync(p.Lake);
 
         // A writer that died after ParquetWriter: files in the bronze (partitioned) and silver table folders, no commit.
-        var c = p.Lake.Engine;
+        using var engine = p.Lake.RentEngine();
+        var c = engine.Connection;
         c.Execute($"CREATE OR REPLACE TEMP TABLE orphan AS SELECT * FROM read_parquet([{string.Join(", ",
             (await p.Lake.SnapshotIfExistsAsync(LakeTables.SilverNewsSentiment))!.FileStorePaths().Select(f => CryptoSentiment.DuckDb.DuckDbConnection.QuoteLiteral(p.Lake.Store.LocalPath(f)!)))}])");
         var adds = await ParquetWriter.WriteAsync(c, "orphan", LakeTables.SilverNewsSentiment, p.Lake.Store);

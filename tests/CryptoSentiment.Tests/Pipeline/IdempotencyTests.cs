@@ -106,6 +106,5 @@ public class IdempotencyTests
         batches.Select(b => new EventBatch(b.Stream, prefix + b.PartitionId,
             b.Events.Select(e => e with { PartitionId = prefix + b.PartitionId }).ToList())).ToList();
 
-    private static string ReplayPrefix(string path, int partitions) =>
-        $"replay-{Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(path))}-of{partitions}-";
+    private static string ReplayPrefix(string path, int partitions) => ReplaySource.StreamPrefix(path, partitions);
 }

@@ -29,6 +29,13 @@ public enum ConflictKind
     /// <summary>A concurrent commit changed metaData or protocol.</summary>
     MetadataChanged,
 
+    /// <summary>
+    /// A concurrent commit recorded a <c>txn</c> of one of this transaction's appIds below this transaction's version (another
+    /// writer committed part of the same range, e.g. when an Event Hubs partition's lease moved): re-read, skip what is
+    /// committed, commit the rest.
+    /// </summary>
+    ConcurrentTxn,
+
     /// <summary>Retries exhausted.</summary>
     TooManyRetries,
 }
@@ -56,6 +63,7 @@ public sealed class Transaction
     private readonly Dictionary<string, long> _counters = new(StringComparer.Ordinal);
     private MetadataAction? _metadata;
     private readonly List<Func<AddAction, bool>> _concurrentAddGuards = new();
+    private Func<IReadOnlyList<AddAction>, CancellationToken, Task<bool>>? _concurrentAddCheck;
     private string _operation = "WRITE";
     private Dictionary<string, string?>? _parameters;
     private Dictionary<string, string?>? _metrics;
@@ -147,6 +155,19 @@ public sealed class Transaction
         return this;
     }
 
+    /// <summary>
+    /// Asks <paramref name="conflicts"/>, after losing a version to concurrent commits, whether the files they added with
+    /// <c>dataChange = true</c> conflict with this transaction (e.g. hold the same dedupe keys, as Delta's conflict checker reads
+    /// the winning commits' files for appends). False: the commit is rebased onto them and retried; true:
+    /// <see cref="ConflictKind.ConcurrentAppend"/>.
+    /// </summary>
+    public Transaction CheckConcurrentAdds(Func<IReadOnlyList<AddAction>, CancellationToken, Task<bool>> conflicts)
+    {
+        ArgumentNullException.ThrowIfNull(conflicts);
+        _concurrentAddCheck = conflicts;
+        return this;
+    }
+
     /// <summary>Records the idempotency watermark <c>txn(appId, version)</c>; the commit is skipped when the table already has ≥ version.</summary>
     public Transaction SetTxn(string appId, long version)
     {
@@ -201,15 +222,19 @@ public sealed class Transaction
 
             // Lost the race for this version: read what the winners committed and decide.
             var (newer, commits) = await snapshot.UpdateWithCommitsAsync(ct).ConfigureAwait(false);
+            var concurrentAdds = new List<AddAction>();
             foreach (var c in commits)
             {
                 foreach (var a in c.Actions)
                 {
-                    if (a.Txn is { } t && _txns.TryGetValue(t.AppId, out var mine) && t.Version >= mine)
+                    if (a.Txn is { } t && _txns.TryGetValue(t.AppId, out var mine))
                     {
                         _table.Observe(newer);
-                        return new CommitResult(CommitOutcome.TxnAlreadyCommitted, newer.Version, attempt);
+                        if (t.Version >= mine) return new CommitResult(CommitOutcome.TxnAlreadyCommitted, newer.Version, attempt);
+                        throw new DeltaConflictException(ConflictKind.ConcurrentTxn,
+                            $"Commit {c.Version} of '{_table.TablePath}' committed '{t.AppId}' up to {t.Version}, below this commit's {mine}: re-read and commit the rest.");
                     }
+                    if (a.Add is { DataChange: true } added) concurrentAdds.Add(added);
                     if (a.MetaData is not null || a.Protocol is not null)
                         throw new DeltaConflictException(ConflictKind.MetadataChanged, $"Commit {c.Version} changed the table metadata/protocol.");
                     if (_metadata is not null && (a.Add is not null || a.Remove is not null))
@@ -223,6 +248,9 @@ public sealed class Transaction
             }
             CheckRemovesLive(newer, removed);
             _table.Observe(newer);
+            if (_concurrentAddCheck is not null && concurrentAdds.Count > 0 && await _concurrentAddCheck(concurrentAdds, ct).ConfigureAwait(false))
+                throw new DeltaConflictException(ConflictKind.ConcurrentAppend,
+                    $"Commits {commits[0].Version}..{commits[^1].Version} of '{_table.TablePath}' added rows that conflict with this commit's.");
             snapshot = newer;
             await Task.Delay(Random.Shared.Next(0, 1 + Math.Min(20, attempt * 2)), ct).ConfigureAwait(false);
         }

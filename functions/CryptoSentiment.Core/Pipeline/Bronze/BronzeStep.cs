@@ -2,6 +2,8 @@ using System.Text.Unicode;
 using CryptoSentiment.DuckDb;
 using CryptoSentiment.Events;
 using CryptoSentiment.Lake;
+using CryptoSentiment.Lake.Delta;
+using CryptoSentiment.Lake.Maintenance;
 
 namespace CryptoSentiment.Pipeline.Bronze;
 
@@ -13,8 +15,23 @@ public static class BronzeStep
 {
     public static TableDef TableFor(EventStream stream) => stream == EventStream.News ? LakeTables.BronzeNews : LakeTables.BronzePrices;
 
-    /// <summary>Appends the batch's not-yet-committed events; returns how many were written.</summary>
-    public static async Task<int> AppendAsync(Lakehouse lake, EventBatch batch, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Attempts when other writers commit parts of the same partition's range (see <see cref="ConflictKind.ConcurrentTxn"/>).</summary>
+    public const int MaxAttempts = 10;
+
+    /// <summary>
+    /// Appends the batch's not-yet-committed events with the engine connection <paramref name="c"/>; returns how many were
+    /// written. When another writer commits part of the same range meanwhile, the batch is re-read and only the rest is appended.
+    /// </summary>
+    public static async Task<int> AppendAsync(Lakehouse lake, DuckDbConnection c, EventBatch batch, DateTimeOffset now, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return await AppendOnceAsync(lake, c, batch, now, ct); }
+            catch (DeltaConflictException e) when (e.Kind == ConflictKind.ConcurrentTxn && attempt < MaxAttempts) { }
+        }
+    }
+
+    private static async Task<int> AppendOnceAsync(Lakehouse lake, DuckDbConnection c, EventBatch batch, DateTimeOffset now, CancellationToken ct)
     {
         var def = TableFor(batch.Stream);
         var table = await lake.TableAsync(def, ct);
@@ -22,7 +39,6 @@ public static class BronzeStep
         var pending = TxnIds.Pending(batch.Events, table.Snapshot.TxnVersion(appId));
         if (pending.Count == 0) return 0;
 
-        var c = lake.Engine;
         c.Execute($"CREATE OR REPLACE TEMP TABLE stage_bronze ({def.DuckDbColumnList()})");
         var day = DateOnly.FromDateTime(now.UtcDateTime);
         using (var a = c.CreateAppender("stage_bronze"))
@@ -44,7 +60,15 @@ public static class BronzeStep
             new Dictionary<string, string> { ["mode"] = "Append", ["partitionId"] = batch.PartitionId,
                 ["firstSequenceNumber"] = pending[0].SequenceNumber.ToString(), ["lastSequenceNumber"] = pending[^1].SequenceNumber.ToString() },
             new Dictionary<string, long> { ["numOutputRows"] = pending.Count, ["numFiles"] = adds.Count });
-        var result = await tx.CommitAsync(ct);
-        return result.Committed ? pending.Count : 0;
+        try
+        {
+            var result = await tx.CommitAsync(ct);
+            return result.Committed ? pending.Count : 0;
+        }
+        catch (DeltaConflictException)
+        {
+            await LayoutUpgrade.DeleteQuietlyAsync(lake.Store, def.Path, adds); // definitely not committed
+            throw;
+        }
     }
 }

@@ -51,17 +51,18 @@ public sealed class ReenrichStep(Lakehouse lake, Enricher enricher)
 
     private static TableDef Silver => LakeTables.SilverNewsSentiment;
 
-    /// <summary>Runs the re-enrichment; hold <see cref="Lakehouse.EngineLock"/> (the pipeline does).</summary>
+    /// <summary>Runs the re-enrichment (on its own engine connection).</summary>
     public async Task<ReenrichOutcome> RunAsync(CancellationToken ct = default)
     {
         if (enricher.Scorer.Name == OfflineScorer.ScorerName)
             return new ReenrichOutcome { Skipped = "SENTIMENT_SCORER is offline: fallback rows wait for the LLM (set SENTIMENT_SCORER=llm)" };
         var usage = new SentimentUsage();
+        using var engine = lake.RentEngine();
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var outcome = await ReplaceAsync(u => usage += u, ct);
+                var outcome = await ReplaceAsync(engine.Connection, u => usage += u, ct);
                 return outcome with { Sentiment = usage };
             }
             catch (DeltaConflictException e) when (e.Kind == ConflictKind.ConcurrentDeleteDelete && attempt < MaxAttempts)
@@ -69,16 +70,15 @@ public sealed class ReenrichStep(Lakehouse lake, Enricher enricher)
                 // Another writer replaced some of the same files: redo on its result (answers come from the cache now).
                 await Task.Delay(Random.Shared.Next(0, 1 + attempt * 10), ct);
             }
-            finally { lake.Engine.Execute($"DROP TABLE IF EXISTS {Staged}; DROP TABLE IF EXISTS {Answers};"); }
+            finally { engine.Connection.Execute($"DROP TABLE IF EXISTS {Staged}; DROP TABLE IF EXISTS {Answers};"); }
         }
     }
 
-    private async Task<ReenrichOutcome> ReplaceAsync(Action<SentimentUsage> spent, CancellationToken ct)
+    private async Task<ReenrichOutcome> ReplaceAsync(DuckDbConnection c, Action<SentimentUsage> spent, CancellationToken ct)
     {
         if (await lake.SnapshotIfExistsAsync(Silver, ct) is null) return new ReenrichOutcome();
         var table = await lake.TableAsync(Silver, ct); // upgrades an older layout first
         var snapshot = table.Snapshot;
-        var c = lake.Engine;
 
         // 1. The fallback rows: which file, which article, which headline. Only files whose scorer statistics may hold
         //    'fallback' are read (data skipping): with nothing to re-score, nothing is read, however long silver's history.

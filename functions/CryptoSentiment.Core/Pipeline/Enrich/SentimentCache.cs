@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using CryptoSentiment.DuckDb;
@@ -33,13 +34,14 @@ public sealed record CachedSentiment(
 /// The sentiment result cache, persisted in the lake as the append-only Delta table <c>cache/sentiment</c> so it survives
 /// restarts and is shared by every instance. Keyed by SHA-256(normalised title | model | prompt version). Loaded
 /// incrementally: only files of the table not read before are scanned (other instances' entries are picked up).
-/// Uses the lake's engine: hold <see cref="Lakehouse.EngineLock"/> (the pipeline does).
+/// Thread-safe: batches of several partitions share it; it reads and writes on engine connections of its own.
 /// </summary>
 public sealed class SentimentCache(Lakehouse lake)
 {
     private const string Staged = "stage_sentiment_cache";
-    private readonly Dictionary<string, CachedSentiment> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CachedSentiment> _entries = new(StringComparer.Ordinal);
     private readonly SeenFiles _files = new();
+    private readonly SemaphoreSlim _loading = new(1, 1);
 
     public static TableDef Table => LakeTables.CacheSentiment;
 
@@ -64,9 +66,17 @@ public sealed class SentimentCache(Lakehouse lake)
     public async Task LoadAsync(CancellationToken ct = default)
     {
         if (await lake.SnapshotIfExistsAsync(Table, ct) is not { } snapshot) return;
+        await _loading.WaitAsync(ct);
+        try { await LoadFilesAsync(snapshot, ct); }
+        finally { _loading.Release(); }
+    }
+
+    private async Task LoadFilesAsync(Snapshot snapshot, CancellationToken ct)
+    {
         var (fresh, locals) = await _files.UnseenAsync(lake.Store, snapshot, ct);
         if (fresh.Count == 0) return;
-        using (var r = lake.Engine.Query(
+        using var engine = lake.RentEngine();
+        using (var r = engine.Connection.Query(
             "SELECT key, label, confidence, coins, context_summary, scorer, model, prompt_version, tokens_in, tokens_out, created_at " +
             $"FROM ({LakeViews.SelectSql(Table, locals)}) ORDER BY created_at"))
         {
@@ -87,7 +97,8 @@ public sealed class SentimentCache(Lakehouse lake)
     public async Task AddAsync(IReadOnlyCollection<CachedSentiment> entries, CancellationToken ct = default)
     {
         if (entries.Count == 0) return;
-        var c = lake.Engine;
+        using var engine = lake.RentEngine();
+        var c = engine.Connection;
         c.Execute($"CREATE OR REPLACE TEMP TABLE {Staged} ({Table.DuckDbColumnList()})");
         try
         {
@@ -108,7 +119,9 @@ public sealed class SentimentCache(Lakehouse lake)
                 new Dictionary<string, long> { ["numOutputRows"] = entries.Count });
             await tx.CommitAsync(ct); // appends never conflict: a lost race is retried at the next version
             foreach (var e in entries) _entries.TryAdd(e.Key, e);
-            _files.MarkSeen(Table.Path, adds);
+            await _loading.WaitAsync(CancellationToken.None);
+            try { _files.MarkSeen(Table.Path, adds); }
+            finally { _loading.Release(); }
         }
         finally { c.Execute($"DROP TABLE IF EXISTS {Staged}"); }
     }

@@ -59,7 +59,8 @@ public sealed class GoldStep(Lakehouse lake)
 
     private async Task<GoldOutcome> RefreshOnceAsync(CancellationToken ct)
     {
-        var c = lake.Engine;
+        using var engine = lake.RentEngine();
+        var c = engine.Connection;
         var gold = new List<DeltaTable>();
         foreach (var (def, _) in Outputs) gold.Add(await lake.TableAsync(def, ct));
 

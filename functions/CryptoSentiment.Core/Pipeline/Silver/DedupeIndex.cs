@@ -10,6 +10,7 @@ namespace CryptoSentiment.Pipeline.Silver;
 /// days its events need (their own day, and for keys compared across days the window around it), reading only files of
 /// those partitions it has not read before — other writers' commits and compacted files included. Days not used for a
 /// while are evicted, so memory and cold-start work follow the window, not the table's history (ARCHITECTURE §9).
+/// Not thread-safe by itself: callers hold <see cref="LockAsync"/> around every use (batches of several partitions share it).
 /// </summary>
 public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxDays = DedupeIndex.DefaultMaxDays)
 {
@@ -18,16 +19,33 @@ public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxD
 
     private sealed class Day
     {
+        /// <summary>Keys of committed files.</summary>
         public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
+        /// <summary>Keys claimed by batches in flight (not committed yet): released on failure, confirmed on commit.</summary>
+        public HashSet<string> Claimed { get; } = new(StringComparer.Ordinal);
         public SeenFiles Files { get; } = new();
         public long LastUsed { get; set; }
     }
 
     private readonly Dictionary<DateOnly, Day> _days = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private long _clock;
 
-    /// <summary>Keys held, over every loaded day.</summary>
-    public int Count => _days.Values.Sum(d => d.Keys.Count);
+    /// <summary>Exclusive use of the index until the returned handle is disposed.</summary>
+    public async Task<IDisposable> LockAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        return new Release(_gate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        private int _done;
+        public void Dispose() { if (Interlocked.Exchange(ref _done, 1) == 0) gate.Release(); }
+    }
+
+    /// <summary>Keys held (committed and claimed), over every loaded day.</summary>
+    public int Count => _days.Values.Sum(d => d.Keys.Count + d.Claimed.Count);
 
     /// <summary>Days held in memory.</summary>
     public int DaysLoaded => _days.Count;
@@ -35,11 +53,29 @@ public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxD
     /// <summary>Files read so far by <see cref="LoadAsync"/> (for tests and the bench: cold-start work).</summary>
     public long FilesRead { get; private set; }
 
-    public bool Contains(DateOnly day, string key) => _days.TryGetValue(day, out var d) && d.Keys.Contains(key);
+    /// <summary>True when a committed row or a batch in flight holds <paramref name="key"/> on <paramref name="day"/>.</summary>
+    public bool Contains(DateOnly day, string key) => _days.TryGetValue(day, out var d) && (d.Keys.Contains(key) || d.Claimed.Contains(key));
 
-    public bool Add(DateOnly day, string key) => Get(day).Keys.Add(key);
+    /// <summary>Claims a key for a batch in flight; false when it is already held.</summary>
+    public bool Claim(DateOnly day, string key)
+    {
+        var d = Get(day);
+        return !d.Keys.Contains(key) && d.Claimed.Add(key);
+    }
 
-    public bool Remove(DateOnly day, string key) => _days.TryGetValue(day, out var d) && d.Keys.Remove(key);
+    /// <summary>Gives a claim back (the batch did not commit); keys of committed files stay whatever is released.</summary>
+    public void Unclaim(DateOnly day, string key)
+    {
+        if (_days.TryGetValue(day, out var d)) d.Claimed.Remove(key);
+    }
+
+    /// <summary>The batch holding the claim committed: the key is now a committed one.</summary>
+    public void Confirm(DateOnly day, string key)
+    {
+        var d = Get(day);
+        d.Claimed.Remove(key);
+        d.Keys.Add(key);
+    }
 
     /// <summary>Makes sure the keys of <paramref name="days"/> in <paramref name="snapshot"/> are loaded (only unread files are read).</summary>
     public async Task LoadAsync(DuckDbConnection c, ILakeStore store, Snapshot snapshot, IReadOnlySet<DateOnly> days, CancellationToken ct)
@@ -62,6 +98,39 @@ public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxD
         Evict(stamp);
     }
 
+    /// <summary>
+    /// Reads the keys of <paramref name="adds"/> (files other writers committed after the snapshot a batch was checked against)
+    /// that lie within <paramref name="window"/> days of a day in <paramref name="claims"/> (key → the days this batch claimed it
+    /// on), adds them to the index, and answers whether any of them is a key this batch claimed within the window: a real
+    /// duplicate between the two commits. Files of other days cannot hold one and are not read.
+    /// </summary>
+    public async Task<bool> CollidesAsync(DuckDbConnection c, ILakeStore store, string tablePath, IReadOnlyList<AddAction> adds,
+        IReadOnlyDictionary<string, List<DateOnly>> claims, int window, CancellationToken ct)
+    {
+        var claimDays = claims.Values.SelectMany(d => d).ToHashSet();
+        bool Near(DateOnly day) => claimDays.Any(d => Math.Abs(d.DayNumber - day.DayNumber) <= window);
+        var collides = false;
+        var read = new List<(Day Day, List<string> Paths)>();
+        foreach (var group in adds.Select(a => (Add: a, Day: Snapshot.PartitionDay(a.PartitionValues, dayColumn)))
+                     .Where(x => x.Day is { } d && Near(d)).GroupBy(x => x.Day!.Value))
+        {
+            var paths = group.Select(x => DeltaPaths.StorePath(tablePath, x.Add)).ToList();
+            var locals = await store.MaterializeAllAsync(paths, ct: ct);
+            var day = Get(group.Key);
+            using (var r = c.Query($"SELECT k FROM (SELECT {keyExpression} AS k FROM read_parquet({DuckDbConnection.QuoteList(locals)}, union_by_name = true)) WHERE k IS NOT NULL"))
+                while (r.Read())
+                {
+                    var key = r.GetString(0);
+                    day.Keys.Add(key);
+                    if (claims.TryGetValue(key, out var on) && on.Any(d => Math.Abs(d.DayNumber - group.Key.DayNumber) <= window)) collides = true;
+                }
+            read.Add((day, paths));
+            FilesRead += paths.Count;
+        }
+        foreach (var (day, paths) in read) day.Files.MarkSeen(paths);
+        return collides;
+    }
+
     /// <summary>Marks files this process wrote itself (their keys were added as they were accepted).</summary>
     public void MarkLoaded(string tablePath, IEnumerable<AddAction> adds)
     {
@@ -76,11 +145,12 @@ public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxD
         return d;
     }
 
-    /// <summary>Drops the least recently used days beyond <c>maxDays</c> (never those of the current load).</summary>
+    /// <summary>Drops the least recently used days beyond <c>maxDays</c> (never those of the current load, nor days with claims in flight).</summary>
     private void Evict(long current)
     {
         if (_days.Count <= maxDays) return;
-        foreach (var (day, _) in _days.Where(kv => kv.Value.LastUsed < current).OrderBy(kv => kv.Value.LastUsed).Take(_days.Count - maxDays).ToList())
+        foreach (var (day, _) in _days.Where(kv => kv.Value.LastUsed < current && kv.Value.Claimed.Count == 0)
+                     .OrderBy(kv => kv.Value.LastUsed).Take(_days.Count - maxDays).ToList())
             _days.Remove(day);
     }
 }

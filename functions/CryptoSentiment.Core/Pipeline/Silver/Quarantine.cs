@@ -15,7 +15,11 @@ public readonly record struct Rejected(RawEvent Event, string Reason);
 /// </summary>
 public static class Quarantine
 {
-    public static async Task WriteAsync(Lakehouse lake, EventBatch batch, IReadOnlyList<Rejected> rejected, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Commits the rejected events of <paramref name="batch"/> not quarantined yet. A concurrent commit of part of the same range
+    /// throws <see cref="ConflictKind.ConcurrentTxn"/>: the caller redoes the batch (silver does), skipping what landed.
+    /// </summary>
+    public static async Task WriteAsync(Lakehouse lake, DuckDbConnection c, EventBatch batch, IReadOnlyList<Rejected> rejected, DateTimeOffset now, CancellationToken ct)
     {
         if (rejected.Count == 0) return;
         var def = LakeTables.SilverQuarantine;
@@ -27,7 +31,6 @@ public static class Quarantine
         if (rejected.Count == 0) return;
         var last = rejected[^1].Event.SequenceNumber;
 
-        var c = lake.Engine;
         c.Execute($"CREATE OR REPLACE TEMP TABLE stage_quarantine ({def.DuckDbColumnList()})");
         var source = BronzeSource(batch.Stream);
         var day = DateOnly.FromDateTime(now.UtcDateTime); // partitioned by ingest day, like bronze
@@ -47,7 +50,12 @@ public static class Quarantine
         tx.SetTxn(appId, last);
         tx.CommitInfo("WRITE", new Dictionary<string, string> { ["mode"] = "Append", ["source"] = source },
             new Dictionary<string, long> { ["numOutputRows"] = rejected.Count });
-        await tx.CommitAsync(ct);
+        try { await tx.CommitAsync(ct); }
+        catch (DeltaConflictException)
+        {
+            await Lake.Maintenance.LayoutUpgrade.DeleteQuietlyAsync(lake.Store, def.Path, adds); // definitely not committed
+            throw;
+        }
     }
 
     public static string BronzeSource(EventStream stream) =>

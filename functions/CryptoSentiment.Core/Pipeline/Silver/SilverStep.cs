@@ -46,24 +46,35 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
     /// <summary>Attempts before giving up when other writers keep committing to the same silver table.</summary>
     public const int MaxAttempts = 20;
 
+    private long _rebases, _redos;
+
+    /// <summary>Silver commits that lost their version to another writer's and were rebased onto it (no common dedupe key).</summary>
+    public long Rebases => Interlocked.Read(ref _rebases);
+
+    /// <summary>Batches redone because another writer's commit held one of their dedupe keys, a part of their range, or a new layout.</summary>
+    public long Redos => Interlocked.Read(ref _redos);
+
     /// <summary>
-    /// Processes the batch's events not yet in silver. Dedupe is checked against the silver snapshot the attempt read;
-    /// when another writer (another instance, another partition) commits to the table meanwhile, its rows may hold the
-    /// same keys, so the attempt is redone on top of that commit instead of committing a possible duplicate.
+    /// Processes the batch's events not yet in silver, with the engine connection <paramref name="c"/>. Dedupe is checked
+    /// against the silver snapshot the attempt read. When another writer (another instance, another partition) commits to
+    /// the table meanwhile, the keys of the files it added are read: only if one of them is a key of this batch (a real
+    /// duplicate between the two) is the batch redone on top of that commit; otherwise the commit is simply rebased.
     /// </summary>
-    public async Task<BatchOutcome> ProcessAsync(EventBatch batch, DateTimeOffset now, CancellationToken ct)
+    public async Task<BatchOutcome> ProcessAsync(DuckDbConnection c, EventBatch batch, DateTimeOffset now, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
-            try { return await ProcessOnceAsync(batch, now, ct); }
-            catch (DeltaConflictException e) when (e.Kind is ConflictKind.ConcurrentAppend or ConflictKind.MetadataChanged && attempt < MaxAttempts)
+            try { return await ProcessOnceAsync(c, batch, now, ct); }
+            catch (DeltaConflictException e) when (e.Kind is ConflictKind.ConcurrentAppend or ConflictKind.MetadataChanged or ConflictKind.ConcurrentTxn
+                                                   && attempt < MaxAttempts)
             {
+                Interlocked.Increment(ref _redos);
                 await Task.Delay(Random.Shared.Next(0, 1 + Math.Min(50, attempt * 5)), ct);
             }
         }
     }
 
-    private async Task<BatchOutcome> ProcessOnceAsync(EventBatch batch, DateTimeOffset now, CancellationToken ct)
+    private async Task<BatchOutcome> ProcessOnceAsync(DuckDbConnection c, EventBatch batch, DateTimeOffset now, CancellationToken ct)
     {
         var def = TableFor(batch.Stream);
         var table = await lake.TableAsync(def, ct);
@@ -76,23 +87,30 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         var tally = new Tally(index);
         try
         {
-            var c = lake.Engine;
-            // Scoring may use the engine (the sentiment cache), so it runs before the staging appender is opened.
-            var news = batch.Stream == EventStream.News ? await ScoreNewsAsync(table.Snapshot, pending, now, tally, ct) : null;
-            var prices = news is null ? await ClaimPricesAsync(table.Snapshot, pending, now, tally, ct) : null;
+            var news = batch.Stream == EventStream.News ? await ScoreNewsAsync(c, table.Snapshot, pending, now, tally, ct) : null;
+            var prices = news is null ? await ClaimPricesAsync(c, table.Snapshot, pending, now, tally, ct) : null;
             c.Execute($"CREATE OR REPLACE TEMP TABLE {Staged} ({def.DuckDbColumnList()})");
             using (var appender = c.CreateAppender(Staged))
             {
                 if (news is not null) StageNews(appender, news, now, tally);
                 else StagePrices(appender, prices!, now, tally);
             }
-            await Quarantine.WriteAsync(lake, batch, tally.Rejected, now, ct);
+            await Quarantine.WriteAsync(lake, c, batch, tally.Rejected, now, ct);
             var adds = await ParquetWriter.WriteAsync(c, Staged, def, lake.Store, ct);
             var tx = table.BeginTransaction();
             foreach (var add in adds) tx.Add(add);
             tx.SetTxn(appId, pending[^1].SequenceNumber);
             if (tally.Duplicates > 0) tx.AddToCounter(DuplicateTally.CounterId(def, batch.Stream, batch.PartitionId), tally.Duplicates);
-            tx.FailOnConcurrentAdd(_ => true); // concurrent rows were not in our dedupe index: redo (see ProcessAsync)
+            // Rows other writers commit meanwhile were not in our dedupe index: a conflict only if they share one of our keys.
+            var window = batch.Stream == EventStream.News ? DedupeWindowDays : 0;
+            tx.CheckConcurrentAdds(async (added, token) =>
+            {
+                bool collides;
+                using (await index.LockAsync(token))
+                    collides = await index.CollidesAsync(c, lake.Store, def.Path, added, tally.ClaimsByKey, window, token);
+                if (!collides) Interlocked.Increment(ref _rebases);
+                return collides;
+            });
             tx.CommitInfo("WRITE",
                 new Dictionary<string, string> { ["mode"] = "Append", ["partitionId"] = batch.PartitionId },
                 new Dictionary<string, long>
@@ -100,16 +118,28 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
                     ["numBronzeEvents"] = pending.Count, ["numAccepted"] = tally.Accepted, ["numQuarantined"] = tally.Rejected.Count,
                     [DuplicatesMetric] = tally.Duplicates, ["numOutputRows"] = tally.Rows,
                 });
-            if (!(await tx.CommitAsync(ct)).Committed)
+            CommitResult result;
+            try { result = await tx.CommitAsync(ct); }
+            catch (DeltaConflictException)
             {
-                tally.ReleaseClaims(); // another writer committed this batch first
-                return outcome;
+                await Lake.Maintenance.LayoutUpgrade.DeleteQuietlyAsync(lake.Store, def.Path, adds); // definitely not committed
+                throw;
             }
-            index.MarkLoaded(def.Path, adds);
+            using (await index.LockAsync(CancellationToken.None))
+            {
+                if (!result.Committed)
+                {
+                    tally.ReleaseClaims(); // another writer committed this batch first
+                    return outcome;
+                }
+                tally.ConfirmClaims();
+                index.MarkLoaded(def.Path, adds);
+            }
         }
         catch
         {
-            tally.ReleaseClaims(); // nothing of ours was committed: the keys we claimed must not turn a retry into duplicates
+            // Nothing of ours was committed: the keys we claimed must not turn a retry into duplicates.
+            using (await index.LockAsync(CancellationToken.None)) tally.ReleaseClaims();
             throw;
         }
 
@@ -124,7 +154,8 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
 
     private sealed record ScoredNews(List<ParsedNews> Articles, IReadOnlyDictionary<string, SentimentResult> Results);
 
-    private async Task<ScoredNews> ScoreNewsAsync(Snapshot silver, IReadOnlyList<RawEvent> events, DateTimeOffset now, Tally tally, CancellationToken ct)
+    private async Task<ScoredNews> ScoreNewsAsync(DuckDbConnection c, Snapshot silver, IReadOnlyList<RawEvent> events, DateTimeOffset now, Tally tally,
+        CancellationToken ct)
     {
         var parsed = new List<ParsedNews>(events.Count);
         foreach (var e in events)
@@ -138,13 +169,15 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         foreach (var day in parsed.Select(p => p.Day).Distinct())
             for (var k = -DedupeWindowDays; k <= DedupeWindowDays; k++)
                 if (day.DayNumber + k >= DateOnly.MinValue.DayNumber && day.DayNumber + k <= DateOnly.MaxValue.DayNumber) window.Add(day.AddDays(k));
-        await _articles.LoadAsync(lake.Engine, lake.Store, silver, window, ct);
-
         var articles = new List<ParsedNews>(parsed.Count);
-        foreach (var p in parsed)
-            if (tally.ClaimArticle(p.Day, DedupeWindowDays, p.Article.ArticleId, "title:" + p.TitleKey,
-                    p.Article.CanonicalUrl is null ? null : "url:" + p.Article.CanonicalUrl))
-                articles.Add(p);
+        using (await _articles.LockAsync(ct))
+        {
+            await _articles.LoadAsync(c, lake.Store, silver, window, ct);
+            foreach (var p in parsed)
+                if (tally.ClaimArticle(p.Day, DedupeWindowDays, p.Article.ArticleId, "title:" + p.TitleKey,
+                        p.Article.CanonicalUrl is null ? null : "url:" + p.Article.CanonicalUrl))
+                    articles.Add(p);
+        }
         var requests = articles.Select(x => new SentimentRequest(x.Article.ArticleId, x.Article.Title)).ToList();
         var (results, usage) = await enricher.ScoreAsync(requests, ct);
         tally.Usage = usage;
@@ -188,8 +221,8 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         });
     }
 
-    private async Task<List<(PriceTick Tick, RawEvent Event)>> ClaimPricesAsync(Snapshot silver, IReadOnlyList<RawEvent> events, DateTimeOffset now,
-        Tally tally, CancellationToken ct)
+    private async Task<List<(PriceTick Tick, RawEvent Event)>> ClaimPricesAsync(DuckDbConnection c, Snapshot silver, IReadOnlyList<RawEvent> events,
+        DateTimeOffset now, Tally tally, CancellationToken ct)
     {
         var parsed = new List<(PriceTick Tick, RawEvent Event)>(events.Count);
         foreach (var e in events)
@@ -199,11 +232,14 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
             parsed.Add((r.Value!, e));
         }
         // (coin, ts) can only repeat within ts's own day.
-        await _prices.LoadAsync(lake.Engine, lake.Store, silver, parsed.Select(p => DayOf(p.Tick.Ts)).ToHashSet(), ct);
         var accepted = new List<(PriceTick, RawEvent)>(parsed.Count);
-        foreach (var (tick, e) in parsed)
-            if (tally.Claim(DayOf(tick.Ts), tick.Coin + "@" + DuckDbValues.ToMicros(tick.Ts).ToString(CultureInfo.InvariantCulture)))
-                accepted.Add((tick, e));
+        using (await _prices.LockAsync(ct))
+        {
+            await _prices.LoadAsync(c, lake.Store, silver, parsed.Select(p => DayOf(p.Tick.Ts)).ToHashSet(), ct);
+            foreach (var (tick, e) in parsed)
+                if (tally.Claim(DayOf(tick.Ts), tick.Coin + "@" + DuckDbValues.ToMicros(tick.Ts).ToString(CultureInfo.InvariantCulture)))
+                    accepted.Add((tick, e));
+        }
         return accepted;
     }
 
@@ -218,10 +254,16 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         }
     }
 
-    /// <summary>One batch's bookkeeping: rejections by reason, accepted and duplicate counts, and the dedupe keys it claimed.</summary>
+    /// <summary>
+    /// One batch's bookkeeping: rejections by reason, accepted and duplicate counts, and the dedupe keys it claimed (use it
+    /// under the index's lock).
+    /// </summary>
     private sealed class Tally(DedupeIndex index)
     {
         private readonly List<(DateOnly Day, string Key)> _claimed = [];
+
+        /// <summary>Each claimed key and the days it was claimed on (for the conflict check against other writers' commits).</summary>
+        public Dictionary<string, List<DateOnly>> ClaimsByKey { get; } = new(StringComparer.Ordinal);
         public List<Rejected> Rejected { get; } = [];
         public Dictionary<string, int> Reasons { get; } = [];
         public int Accepted { get; private set; }
@@ -267,13 +309,24 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
 
         private void Take(DateOnly day, string key)
         {
-            if (index.Add(day, key)) _claimed.Add((day, key));
+            if (!index.Claim(day, key)) return;
+            _claimed.Add((day, key));
+            if (!ClaimsByKey.TryGetValue(key, out var days)) ClaimsByKey[key] = days = [];
+            days.Add(day);
         }
 
         public void ReleaseClaims()
         {
-            foreach (var (day, key) in _claimed) index.Remove(day, key);
+            foreach (var (day, key) in _claimed) index.Unclaim(day, key);
             _claimed.Clear();
+            ClaimsByKey.Clear();
+        }
+
+        public void ConfirmClaims()
+        {
+            foreach (var (day, key) in _claimed) index.Confirm(day, key);
+            _claimed.Clear();
+            ClaimsByKey.Clear();
         }
     }
 }

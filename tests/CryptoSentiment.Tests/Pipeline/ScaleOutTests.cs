@@ -1,0 +1,125 @@
+using System.Text;
+using System.Text.Json;
+using CryptoSentiment.Events;
+using CryptoSentiment.Lake;
+using CryptoSentiment.Pipeline;
+using CryptoSentiment.Tests.Maintenance;
+using static CryptoSentiment.Tests.Pipeline.PipelineTestKit;
+
+namespace CryptoSentiment.Tests.Pipeline;
+
+/// <summary>
+/// Several writers on one lake, interleaved deterministically (a writer is held at the moment it commits while another
+/// commits): a partition's range committed twice lands once, silver commits of other partitions rebase unless they share a
+/// dedupe key, and one instance runs batches of different partitions and a gold refresh side by side.
+/// </summary>
+public class ScaleOutTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 3, 10, 12, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A news event; every <c>invalidEvery</c>-th sequence number is not JSON (it goes to quarantine).</summary>
+    private static RawEvent News(string partition, long seq, string id, int invalidEvery = 0) =>
+        new(partition, seq, Now, invalidEvery > 0 && seq % invalidEvery == invalidEvery - 1
+            ? Encoding.UTF8.GetBytes("{not json")
+            : Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new
+            {
+                id, title = $"Bitcoin headline {id}", url = $"https://news.example/{id}", source = "wire", published_at = "2026-03-10T08:00:00Z",
+            })));
+
+    private static EventBatch Batch(string partition, long from, long to, int invalidEvery = 0) =>
+        new(EventStream.News, partition, Enumerable.Range((int)from, (int)(to - from + 1)).Select(i => News(partition, i, $"{partition}-{i}", invalidEvery)).ToList());
+
+    [Theory]
+    [InlineData("bronze/news")]
+    [InlineData("silver/quarantine")]
+    [InlineData("silver/news_sentiment")]
+    public async Task APartitionRangeCommittedByTwoInstancesAtOnceLandsOnce(string heldAt)
+    {
+        // Instance B holds a snapshot from before A committed 0..39 of partition "p", and is about to commit 0..59 to
+        // heldAt (as when the partition's lease moves between instances). B must commit 40..59 only.
+        using var t = new TempLake();
+        using var b = GateStore.OpenPipeline(t, Now, out var gate);
+        using var a = Open(t, Now);
+        var atCommit = gate.Arm(path => path.StartsWith(heldAt + "/_delta_log/", StringComparison.Ordinal) && !path.EndsWith("00000000000000000000.json"));
+        var ingestB = Task.Run(() => b.IngestAsync(Batch("p", 0, 59, invalidEvery: 10)));
+        await atCommit.WaitAsync(TimeSpan.FromSeconds(30));
+        var oa = await a.IngestAsync(Batch("p", 0, 39, invalidEvery: 10));
+        gate.Release();
+        var ob = await ingestB;
+
+        using var c = await ViewsAsync(a.Lake);
+        Assert.Equal(60, c.Scalar<long>("SELECT count(*) FROM bronze_news"));
+        Assert.Equal(60, c.Scalar<long>("SELECT count(DISTINCT (partition_id, sequence_number)) FROM bronze_news"));
+        Assert.Equal(6, c.Scalar<long>("SELECT count(*) FROM silver_quarantine"));
+        Assert.Equal(6, c.Scalar<long>("SELECT count(DISTINCT sequence_number) FROM silver_quarantine"));
+        Assert.Equal(54, c.Scalar<long>("SELECT count(*) FROM silver_news_sentiment"));
+        Assert.Equal(54, c.Scalar<long>("SELECT count(DISTINCT article_id) FROM silver_news_sentiment"));
+        Assert.Equal(60, oa.Bronze + ob.Bronze);
+        Assert.Equal(60, oa.SilverConsidered + ob.SilverConsidered);
+        Assert.Equal(0, oa.Duplicates + ob.Duplicates);
+        if (heldAt != "bronze/news") Assert.True(b.Silver.Redos >= 1, "the held silver/quarantine commit should have been redone");
+        await AssertVerifiesAsync(a.Lake);
+    }
+
+    [Fact]
+    public async Task SilverCommitsOfOtherPartitionsRebaseAndOnlyASharedKeyRedoes()
+    {
+        using var t = new TempLake();
+        using var b = GateStore.OpenPipeline(t, Now, out var gate);
+        using var a = Open(t, Now);
+        var silverCommit = (string path) => path.StartsWith("silver/news_sentiment/_delta_log/", StringComparison.Ordinal) && !path.EndsWith("00000000000000000000.json");
+
+        // 1. Disjoint keys on the same day: B's commit lands after A's without redoing anything.
+        var held = gate.Arm(silverCommit);
+        var ingestB = Task.Run(() => b.IngestAsync(Batch("q", 0, 9)));
+        await held.WaitAsync(TimeSpan.FromSeconds(30));
+        await a.IngestAsync(Batch("r", 0, 9));
+        gate.Release();
+        Assert.Equal(10, (await ingestB).Accepted);
+        Assert.Equal((1, 0), (b.Silver.Rebases, b.Silver.Redos));
+
+        // 2. A's batch holds one of B's articles (the same id, another partition): a real conflict. B redoes and counts it a duplicate.
+        held = gate.Arm(silverCommit);
+        var shared = new EventBatch(EventStream.News, "q", Enumerable.Range(10, 5).Select(i => News("q", i, $"q-{i}")).ToList());
+        ingestB = Task.Run(() => b.IngestAsync(shared));
+        await held.WaitAsync(TimeSpan.FromSeconds(30));
+        var o = await a.IngestAsync(new EventBatch(EventStream.News, "r", [News("r", 10, "q-12"), News("r", 11, "r-11")]));
+        Assert.Equal(2, o.Accepted);
+        gate.Release();
+        var ob = await ingestB;
+        Assert.Equal((4, 1), (ob.Accepted, ob.Duplicates));
+        Assert.Equal(1, b.Silver.Redos);
+
+        using var c = await ViewsAsync(a.Lake);
+        Assert.Equal(0, c.Scalar<long>("SELECT count(*) - count(DISTINCT article_id) FROM silver_news_sentiment"));
+        Assert.Equal(26, c.Scalar<long>("SELECT count(DISTINCT article_id) FROM silver_news_sentiment"));
+        var reconcile = (await AssertVerifiesAsync(a.Lake)).Checks.Single(x => x.Name == "reconcile news");
+        Assert.Contains("bronze 27 = silver 26 + quarantine 0 + duplicates 1", reconcile.Detail);
+    }
+
+    [Fact]
+    public async Task OneInstanceRunsOtherPartitionsAndAGoldRefreshWhileABatchIsHeld()
+    {
+        using var t = new TempLake();
+        using var p = GateStore.OpenPipeline(t, Now, out var gate);
+        await p.IngestAsync(Batch("warm", 0, 4));
+        var held = gate.Arm(path => path.StartsWith("bronze/news/_delta_log/", StringComparison.Ordinal));
+        var slow = Task.Run(() => p.IngestAsync(Batch("p0", 0, 9)));
+        await held.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, p.Lake.EnginesInUse);
+
+        // Nothing waits for the held batch: another partition's batch, a gold refresh and a warehouse load complete meanwhile.
+        var other = await p.IngestAsync(Batch("p1", 0, 9)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(10, other.Accepted);
+        var gold = await p.RefreshGoldAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains(new DateOnly(2026, 3, 10), gold.RecomputedDays);
+        await p.LoadWarehouseAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(slow.IsCompleted);
+
+        gate.Release();
+        Assert.Equal(10, (await slow).Accepted);
+        Assert.Equal(0, p.Lake.EnginesInUse);
+        Assert.Equal(25, await CountAsync(p.Lake, "SELECT count(*) FROM silver_news_sentiment"));
+        await AssertVerifiesAsync(p.Lake);
+    }
+}
