@@ -52,6 +52,7 @@ internal static class BenchCommand
                 case "gold": Emit(await GoldPhase(r.GetValue(silverRows), ct)); return 0;
                 case "handler": Emit(await HandlerPhase(r.GetValue(handlerEvents), ct)); return 0;
                 case "enrich": Emit(await BenchEnrich.RunAsync(ct)); return 0;
+                case "scaleout": Emit(await ScaleOutPhase(null, ct)); return 0;
                 case "history": return await HistoryBench.RunAloneAsync(r.GetValue(historyNews), r.GetValue(historyKeep), ct);
                 case "history-cold": Emit(await HistoryBench.ColdAsync(HistoryChild(), ct)); return 0;
                 case "history-warm": Emit(await HistoryBench.WarmAsync(HistoryChild(), ct)); return 0;
@@ -66,6 +67,8 @@ internal static class BenchCommand
                 }
                 ctx.Status("bench: enrichment (LLM scorer against the loopback server)");
                 results["enrich"] = await BenchEnrich.RunAsync(ct);
+                ctx.Status("bench: scale-out (1, 2 and 4 handler processes on one lake, 4 partitions)");
+                results["scaleout"] = await ScaleOutPhase(null, ct);
                 // History (§9): builds a 60-day lake here, measures in child processes pinned to one core.
                 results["history"] = await HistoryBench.RunAsync(r.GetValue(historyNews), s => ctx.Status(Markup.Escape(s)), ct);
                 if (r.GetValue(azurite))
@@ -84,6 +87,8 @@ internal static class BenchCommand
                     results["ingest-blob"] = await Child("ingest-blob", r.GetValue(events), r.GetValue(silverRows), ct, env);
                     ctx.Status("bench: Functions handler with the lake on Azurite (child process, one core)");
                     results["handler-blob"] = await Child("handler-blob", r.GetValue(events), r.GetValue(silverRows), ct, env, r.GetValue(handlerEvents));
+                    ctx.Status("bench: scale-out with the lake on Azurite (1, 2 and 4 handler processes)");
+                    results["scaleout-blob"] = await ScaleOutPhase(env, ct);
                 }
             });
             Print(results);
@@ -147,6 +152,20 @@ internal static class BenchCommand
             var s = sw.Elapsed.TotalSeconds;
             return new() { ["silver_rows"] = rows, ["days"] = gold.RecomputedDays.Count, ["seconds"] = s, ["peak_mib"] = PeakMiB(),
                 ["gold_rows"] = gold.RowsWritten.Values.Sum() };
+        }
+        finally { dir.Delete(true); }
+    }
+
+    /// <summary>The scale-out phase on a temp folder lake per instance count, or on fresh containers of the Blob lake in <paramref name="blob"/>.</summary>
+    private static async Task<Dictionary<string, double>> ScaleOutPhase(Dictionary<string, string>? blob, CancellationToken ct)
+    {
+        var dir = Directory.CreateTempSubdirectory("cs-bench-scaleout-");
+        try
+        {
+            return await ScaleOutBench.RunAsync(n => blob is null
+                ? new Dictionary<string, string> { ["LAKE_URI"] = Path.Combine(dir.FullName, $"lake-{n}"), ["WAREHOUSE"] = "duckdb:" + Path.Combine(dir.FullName, $"wh-{n}.duckdb") }
+                : new Dictionary<string, string>(blob) { ["LAKE_URI"] = blob["LAKE_URI"].TrimEnd('/') + $"/scaleout-{n}", ["WAREHOUSE"] = "duckdb:" + Path.Combine(dir.FullName, $"wh-{n}.duckdb") },
+                ct);
         }
         finally { dir.Delete(true); }
     }
@@ -234,6 +253,12 @@ internal static class BenchCommand
         if (r.TryGetValue("ingest-blob", out var blob))
             t.AddRow("ingest bronze+silver, lake on Azurite (Blob REST)", $"{F(blob["events_per_s"])} events/s ({F(blob["events"])} events, {F(blob["seconds"], "0.00")} s)",
                 "reference: local folder lake", $"{F(blob["peak_mib"])} MiB");
+        foreach (var (key, where) in new[] { ("scaleout", "local lake"), ("scaleout-blob", "lake on Azurite") })
+            if (r.TryGetValue(key, out var so))
+                t.AddRow($"scale-out: 1 / 2 / 4 handler processes on one {where}, {ScaleOutBench.Partitions} partitions × {ScaleOutBench.BatchesPerPartition} batches × {ScaleOutBench.BatchSize} events",
+                    $"{F(so["eps_1"])} / {F(so["eps_2"])} / {F(so["eps_4"])} events/s (× {so["scaleout_2_ratio"]:0.00} and × {so["scaleout_4_ratio"]:0.00}); " +
+                    $"silver rebased {F(so["silver_rebases_2"])} / {F(so["silver_rebases_4"])}, redone {F(so["silver_redos_2"])} / {F(so["silver_redos_4"])} (2 / 4 processes)",
+                    "2: ≥ 1.3×, 4: ≥ 1.2×", "-");
         if (r.TryGetValue("history", out var history)) HistoryBench.AddRows(t, history);
         AnsiConsole.Write(t);
         Console.WriteLine($"enrich_calls_per_1000={F(e["calls_per_1000"], "0")} enrich_headlines_per_call={F(e["headlines_per_call"], "0.0")} " +
@@ -250,6 +275,12 @@ internal static class BenchCommand
             Console.WriteLine($"ratio ingest_azurite/ingest_local={blob["events_per_s"] / ingest["events_per_s"]:0.00} ingest_azurite_events_per_s={F(blob["events_per_s"], "0")}");
         Console.WriteLine($"ingest_events_per_s={F(ingest["events_per_s"], "0")} gold_1m_seconds={F(gold["seconds"], "0.00")} " +
                           $"peak_mib_ingest={F(ingest["peak_mib"], "0")} peak_mib_gold={F(gold["peak_mib"], "0")}");
+        foreach (var (key, prefix) in new[] { ("scaleout", "scaleout"), ("scaleout-blob", "scaleout_azurite") })
+            if (r.TryGetValue(key, out var so))
+                Console.WriteLine($"{prefix}_2_ratio={so["scaleout_2_ratio"]:0.00} {prefix}_4_ratio={so["scaleout_4_ratio"]:0.00} " +
+                                  $"{prefix}_events_per_s_1={F(so["eps_1"], "0")} {prefix}_events_per_s_2={F(so["eps_2"], "0")} {prefix}_events_per_s_4={F(so["eps_4"], "0")} " +
+                                  $"{prefix}_silver_rebases_2={F(so["silver_rebases_2"], "0")} {prefix}_silver_redos_2={F(so["silver_redos_2"], "0")} " +
+                                  $"{prefix}_silver_rebases_4={F(so["silver_rebases_4"], "0")} {prefix}_silver_redos_4={F(so["silver_redos_4"], "0")}");
         if (history is not null) HistoryBench.PrintLines(history);
     }
 }

@@ -110,6 +110,9 @@ public sealed class FunctionHandlers : IDisposable
             ["quarantined"] = o.Quarantined,
             ["duplicates"] = o.Duplicates,
             ["reasons"] = HostResponse.Counts(o.Reasons),
+            // Since this instance started: silver commits rebased onto other writers' and batches redone (real conflicts).
+            ["silverRebases"] = Pipeline.Silver.Rebases,
+            ["silverRedos"] = Pipeline.Silver.Redos,
         };
     }
 

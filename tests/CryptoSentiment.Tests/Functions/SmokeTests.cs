@@ -190,6 +190,16 @@ internal sealed class HandlerProcess : IAsyncDisposable
 
     public Task<Invocation> PostAsync(string function, string json) => Invocation.PostAsync(_http, function, json);
 
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>SIGKILL, as when an instance dies: no shutdown, requests in flight get no answer.</summary>
+    public void Kill()
+    {
+        if (_process.HasExited) return;
+        _process.Kill();
+        _process.WaitForExit();
+    }
+
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();

@@ -252,7 +252,8 @@ public sealed class Transaction
                 throw new DeltaConflictException(ConflictKind.ConcurrentAppend,
                     $"Commits {commits[0].Version}..{commits[^1].Version} of '{_table.TablePath}' added rows that conflict with this commit's.");
             snapshot = newer;
-            await Task.Delay(Random.Shared.Next(0, 1 + Math.Min(20, attempt * 2)), ct).ConfigureAwait(false);
+            // The winners' commits are read already: retry at once, and back off (jittered) only when the table stays that busy.
+            if (attempt > 2) await Task.Delay(Random.Shared.Next(0, 1 + Math.Min(20, attempt * 2)), ct).ConfigureAwait(false);
         }
         throw new DeltaConflictException(ConflictKind.TooManyRetries, $"Gave up committing to '{_table.TablePath}' after {MaxAttempts} attempts.");
     }

@@ -77,25 +77,50 @@ public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxD
         d.Keys.Add(key);
     }
 
-    /// <summary>Makes sure the keys of <paramref name="days"/> in <paramref name="snapshot"/> are loaded (only unread files are read).</summary>
+    /// <summary>Makes sure the keys of <paramref name="days"/> in <paramref name="snapshot"/> are loaded (only unread files are read, in one query).</summary>
     public async Task LoadAsync(DuckDbConnection c, ILakeStore store, Snapshot snapshot, IReadOnlySet<DateOnly> days, CancellationToken ct)
     {
         var stamp = ++_clock;
         var byDay = snapshot.FilesOnDays(dayColumn, days).GroupBy(a => Snapshot.PartitionDay(a.PartitionValues, dayColumn)!.Value)
             .ToDictionary(g => g.Key, g => g.Select(snapshot.StorePath).ToList());
+        var read = new List<(Day Day, IReadOnlyList<string> Fresh, IReadOnlyList<string> Locals)>();
         foreach (var day in days)
         {
             var d = Get(day);
             d.LastUsed = stamp;
             if (!byDay.TryGetValue(day, out var paths)) continue;
             var (fresh, locals) = await d.Files.UnseenAsync(store, paths, ct);
-            if (fresh.Count == 0) continue;
-            using (var r = c.Query($"SELECT k FROM (SELECT {keyExpression} AS k FROM read_parquet({DuckDbConnection.QuoteList(locals)}, union_by_name = true)) WHERE k IS NOT NULL"))
-                while (r.Read()) d.Keys.Add(r.GetString(0));
-            d.Files.MarkSeen(fresh);
-            FilesRead += fresh.Count;
+            if (fresh.Count > 0) read.Add((d, fresh, locals));
+        }
+        if (read.Count > 0)
+        {
+            ReadKeys(c, read.SelectMany(x => x.Locals.Select(l => (l, x.Day))), (day, key) => day.Keys.Add(key));
+            foreach (var (d, fresh, _) in read)
+            {
+                d.Files.MarkSeen(fresh);
+                FilesRead += fresh.Count;
+            }
         }
         Evict(stamp);
+    }
+
+    /// <summary>
+    /// Reads the keys of local parquet files in one query (a query per day costs a parse, a plan and a thread hand-off each:
+    /// with several writers on one table, most batches have fresh files of others on several days).
+    /// </summary>
+    private void ReadKeys<T>(DuckDbConnection c, IEnumerable<(string Local, T Tag)> files, Action<T, string> onKey)
+    {
+        var tags = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var (local, t) in files) tags[local] = t;
+        using var r = c.Query($"SELECT filename, k FROM (SELECT filename, {keyExpression} AS k FROM read_parquet({DuckDbConnection.QuoteList(tags.Keys)}, union_by_name = true, filename = true)) WHERE k IS NOT NULL");
+        string? lastFile = null;
+        T current = default!;
+        while (r.Read())
+        {
+            var file = r.GetString(0);
+            if (!ReferenceEquals(file, lastFile) && file != lastFile) { current = tags[file]; lastFile = file; }
+            onKey(current, r.GetString(1));
+        }
     }
 
     /// <summary>
@@ -109,25 +134,18 @@ public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxD
     {
         var claimDays = claims.Values.SelectMany(d => d).ToHashSet();
         bool Near(DateOnly day) => claimDays.Any(d => Math.Abs(d.DayNumber - day.DayNumber) <= window);
+        var near = adds.Select(a => (Add: a, Day: Snapshot.PartitionDay(a.PartitionValues, dayColumn)))
+            .Where(x => x.Day is { } d && Near(d)).Select(x => (Path: DeltaPaths.StorePath(tablePath, x.Add), Day: x.Day!.Value)).ToList();
+        if (near.Count == 0) return false;
+        var locals = await store.MaterializeAllAsync(near.Select(x => x.Path).ToList(), ct: ct);
         var collides = false;
-        var read = new List<(Day Day, List<string> Paths)>();
-        foreach (var group in adds.Select(a => (Add: a, Day: Snapshot.PartitionDay(a.PartitionValues, dayColumn)))
-                     .Where(x => x.Day is { } d && Near(d)).GroupBy(x => x.Day!.Value))
+        ReadKeys(c, near.Select((x, i) => (locals[i], (Index: Get(x.Day), x.Day))), (at, key) =>
         {
-            var paths = group.Select(x => DeltaPaths.StorePath(tablePath, x.Add)).ToList();
-            var locals = await store.MaterializeAllAsync(paths, ct: ct);
-            var day = Get(group.Key);
-            using (var r = c.Query($"SELECT k FROM (SELECT {keyExpression} AS k FROM read_parquet({DuckDbConnection.QuoteList(locals)}, union_by_name = true)) WHERE k IS NOT NULL"))
-                while (r.Read())
-                {
-                    var key = r.GetString(0);
-                    day.Keys.Add(key);
-                    if (claims.TryGetValue(key, out var on) && on.Any(d => Math.Abs(d.DayNumber - group.Key.DayNumber) <= window)) collides = true;
-                }
-            read.Add((day, paths));
-            FilesRead += paths.Count;
-        }
-        foreach (var (day, paths) in read) day.Files.MarkSeen(paths);
+            at.Index.Keys.Add(key);
+            if (claims.TryGetValue(key, out var on) && on.Any(d => Math.Abs(d.DayNumber - at.Day.DayNumber) <= window)) collides = true;
+        });
+        foreach (var (path, day) in near) Get(day).Files.MarkSeen([path]);
+        FilesRead += near.Count;
         return collides;
     }
 

@@ -69,7 +69,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
                                                    && attempt < MaxAttempts)
             {
                 Interlocked.Increment(ref _redos);
-                await Task.Delay(Random.Shared.Next(0, 1 + Math.Min(50, attempt * 5)), ct);
+                if (attempt > 1) await Task.Delay(Random.Shared.Next(0, 1 + Math.Min(50, attempt * 5)), ct);
             }
         }
     }

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text.Json;
+using CryptoSentiment.Events;
+using CryptoSentiment.Functions.Host;
+using CryptoSentiment.Generator;
+
+namespace CryptoSentiment.Cli.Commands;
+
+/// <summary>
+/// <c>bench</c> scale-out row (ARCHITECTURE §8): 1, 2 and 4 Functions handler processes (the built handler, started as the
+/// host starts it) on one lake, 4 Event Hubs partitions × 60 batches × 50 news events in the host's payload shape, each
+/// partition's batches posted in order to the instance holding its lease and the partitions in parallel (as the host
+/// does). Each instance is pinned to one core (<c>taskset</c>), as a 2 GB Flex Consumption instance has one vCPU: instance i
+/// runs on core i mod the cores here, so on 2 cores the 4-instance run shares them. Reports events/s per instance count,
+/// the ratio to one instance, CPU seconds, and the silver commits that were rebased or redone.
+/// </summary>
+internal static class ScaleOutBench
+{
+    public const int Partitions = 4, BatchesPerPartition = 60, BatchSize = 50, WarmupBatches = 120;
+    public static readonly int[] InstanceCounts = [1, 2, 4];
+
+    /// <summary>Each instance count is measured this many times, the counts interleaved, and the median kept (a shared machine is noisy).</summary>
+    public const int Rounds = 3;
+
+    /// <param name="lake">The lake for instance count n (a fresh folder or container each), and its settings as environment.</param>
+    public static async Task<Dictionary<string, double>> RunAsync(Func<int, Dictionary<string, string>> lake, CancellationToken ct)
+    {
+        var exe = FindHandler();
+        var start = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-3), TimeSpan.Zero);
+        var stream = new SampleStreamGenerator(29, start).Generate(Partitions * BatchesPerPartition * BatchSize + 400, 72);
+        var batches = stream.ToBatches(EventStream.News, BatchSize, Partitions).GroupBy(b => b.PartitionId)
+            .Select(g => g.Take(BatchesPerPartition).Select(b => HostPayloadWriter.EventHubBatch(b, "news")).ToList()).ToList();
+        var events = stream.ToBatches(EventStream.News, BatchSize, Partitions).GroupBy(b => b.PartitionId)
+            .Sum(g => g.Take(BatchesPerPartition).Sum(b => b.Events.Count));
+        var r = new Dictionary<string, double> { ["events"] = events, ["partitions"] = Partitions, ["published_handler"] = exe.Contains("/dist/") ? 1 : 0 };
+        var runs = InstanceCounts.ToDictionary(n => n, _ => new List<Dictionary<string, double>>());
+        for (var round = 0; round < Rounds; round++)
+            foreach (var n in InstanceCounts)
+                runs[n].Add(await RunOnceAsync(exe, n, lake(n * 10 + round), batches, events, start, ct));
+        foreach (var n in InstanceCounts)
+        {
+            var median = runs[n].OrderBy(x => x["eps"]).ElementAt(Rounds / 2);
+            foreach (var (k, v) in median) r[$"{k}_{n}"] = v;
+            r[$"eps_runs_{n}"] = runs[n].Count;
+        }
+        r["scaleout_2_ratio"] = r["eps_2"] / r["eps_1"];
+        r["scaleout_4_ratio"] = r["eps_4"] / r["eps_1"];
+        return r;
+    }
+
+    private static async Task<Dictionary<string, double>> RunOnceAsync(string exe, int n, Dictionary<string, string> settings,
+        List<List<byte[]>> batches, int events, DateTimeOffset start, CancellationToken ct)
+    {
+        var r = new Dictionary<string, double>();
+        var instances = new List<Instance>();
+        try
+        {
+            for (var i = 0; i < n; i++) instances.Add(await Instance.StartAsync(exe, settings, i % Environment.ProcessorCount, ct));
+            // Warm each instance on a partition of its own, outside the measurement: enough batches for the runtime to tier up
+            // the hot path (a real instance runs for hours; a profile after 40 batches still showed the background JIT busy),
+            // then a pause for the last background compiles to land.
+            await Task.WhenAll(instances.Select(async (x, i) =>
+            {
+                var warmup = new SampleStreamGenerator(31 + i, start).Generate(WarmupBatches * BatchSize, 72).ToBatches(EventStream.News, BatchSize, 1);
+                foreach (var b in warmup)
+                    await x.PostAsync(HostPayloadWriter.EventHubBatch(b with
+                    {
+                        PartitionId = "warmup-" + i, Events = b.Events.Select(e => e with { PartitionId = "warmup-" + i }).ToList(),
+                    }, "news"), ct);
+            }));
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            var cpuBefore = instances.Sum(x => x.CpuSeconds);
+            var (rebasesBefore, redosBefore) = (instances.Sum(x => x.LastRebases), instances.Sum(x => x.LastRedos));
+            var sw = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, Partitions).Select(p => Task.Run(async () =>
+            {
+                foreach (var payload in batches[p]) await instances[p % n].PostAsync(payload, ct);
+            }, ct)));
+            var seconds = sw.Elapsed.TotalSeconds;
+            r["eps"] = events / seconds;
+            r["seconds"] = seconds;
+            r["cpu_s"] = instances.Sum(x => x.CpuSeconds) - cpuBefore; // CPU of the measured run only
+            r["silver_rebases"] = instances.Sum(x => x.LastRebases) - rebasesBefore; // the measured run only
+            r["silver_redos"] = instances.Sum(x => x.LastRedos) - redosBefore;
+        }
+        finally
+        {
+            foreach (var x in instances) x.Dispose();
+        }
+        return r;
+    }
+
+    /// <summary>
+    /// The handler to run: the published package (<c>make publish</c>: self-contained, ReadyToRun — what azd ships) when it is
+    /// newer than the build, else the build output beside the Functions project (same configuration as this CLI).
+    /// </summary>
+    private static string FindHandler()
+    {
+        var config = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Release"; // bin/<config>/net10.0/
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var built = Path.Combine(dir.FullName, "functions", "CryptoSentiment.Functions", "bin", config, "net10.0", "CryptoSentiment.Functions");
+            if (!File.Exists(built)) continue;
+            var published = Path.Combine(dir.FullName, "dist", "functionapp", "CryptoSentiment.Functions");
+            var core = Path.Combine(Path.GetDirectoryName(built)!, "CryptoSentiment.Core.dll");
+            return File.Exists(published) && File.GetLastWriteTimeUtc(Path.Combine(Path.GetDirectoryName(published)!, "CryptoSentiment.Core.dll")) >= File.GetLastWriteTimeUtc(core)
+                ? published : built;
+        }
+        throw new FileNotFoundException($"the built Functions handler (functions/CryptoSentiment.Functions/bin/{config}/net10.0) was not found above {AppContext.BaseDirectory}");
+    }
+
+    /// <summary>One handler process on a free loopback port, with the app settings as environment.</summary>
+    private sealed class Instance : IDisposable
+    {
+        private readonly Process _process;
+        private readonly HttpClient _http;
+        private Instance(Process process, HttpClient http) { _process = process; _http = http; }
+
+        public long LastRebases { get; private set; }
+
+        /// <summary>CPU time the process has used so far (user + system), in seconds.</summary>
+        public double CpuSeconds { get { _process.Refresh(); return _process.TotalProcessorTime.TotalSeconds; } }
+        public long LastRedos { get; private set; }
+
+        public static async Task<Instance> StartAsync(string exe, Dictionary<string, string> settings, int core, CancellationToken ct)
+        {
+            int port;
+            using (var probe = new TcpListener(IPAddress.Loopback, 0)) { probe.Start(); port = ((IPEndPoint)probe.LocalEndpoint).Port; }
+            // taskset pins every thread of the instance (runtime, GC, DuckDB) to its core.
+            var psi = new ProcessStartInfo("taskset") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(exe)! };
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add(core.ToString(CultureInfo.InvariantCulture));
+            psi.ArgumentList.Add(exe);
+            psi.Environment["DOTNET_GCHeapAffinitizeMask"] = (1L << core).ToString(CultureInfo.InvariantCulture);
+            foreach (var (k, v) in settings) psi.Environment[k] = v; // secrets through the environment, never argv
+            psi.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+            var process = Process.Start(psi)!;
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (true)
+            {
+                if (process.HasExited) throw new InvalidOperationException($"the handler exited with {process.ExitCode} while starting");
+                try
+                {
+                    using var ready = await http.GetAsync("/", ct);
+                    if (ready.IsSuccessStatusCode) return new Instance(process, http);
+                }
+                catch (HttpRequestException) { }
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("the handler did not answer GET / within 60 s");
+                await Task.Delay(50, ct);
+            }
+        }
+
+        public async Task PostAsync(byte[] payload, CancellationToken ct)
+        {
+            using var content = new ByteArrayContent(payload);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await _http.PostAsync("/NewsIngest", content, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST /NewsIngest: HTTP {(int)response.StatusCode}: {body}");
+            using var doc = JsonDocument.Parse(body);
+            var value = doc.RootElement.GetProperty("ReturnValue");
+            lock (this)
+            {
+                LastRebases = Math.Max(LastRebases, value.GetProperty("silverRebases").GetInt64());
+                LastRedos = Math.Max(LastRedos, value.GetProperty("silverRedos").GetInt64());
+            }
+        }
+
+        public void Dispose()
+        {
+            _http.Dispose();
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit();
+            }
+            _process.Dispose();
+        }
+    }
+}
