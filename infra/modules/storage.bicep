@@ -1,6 +1,9 @@
 // Two accounts: the ADLS Gen2 lake (hierarchical namespace, container `lake`) and the Functions host account
 // (AzureWebJobsStorage checkpoints/leases and the Flex deployment package container). Shared keys are disabled.
+@description('Storage account names: 3–24 lowercase letters and digits (longer names are cut to 24).')
+@minLength(3)
 param lakeAccountName string
+@minLength(3)
 param hostAccountName string
 param lakeContainerName string
 param deploymentContainerName string

@@ -4,15 +4,16 @@ using System.Text.RegularExpressions;
 namespace CryptoSentiment.Tests.Infra;
 
 /// <summary>
-/// No Bicep compiler or Azure exists here, so these tests read the deployment files and check them against the code:
-/// every setting the code reads is set by the Bicep app settings and listed in local.settings.sample.json, every
-/// function.json binding resolves to a setting, azure.yaml deploys what `make publish` builds, and the Bicep module
-/// graph is consistent (parameters passed exist, required ones are passed, files exist).
+/// No Azure exists here, so these tests read the deployment files and check them against the code: every setting the
+/// code reads is set by the Bicep app settings and listed in local.settings.sample.json, every function.json binding
+/// resolves to a setting, azure.yaml deploys what `make publish` builds, and the Bicep module graph is consistent
+/// (parameters passed exist, required ones are passed, files exist). <see cref="BicepCompilerTests"/> checks the same
+/// with the official Bicep compiler on the compiled ARM template.
 /// </summary>
 public partial class InfraStaticChecksTests
 {
     /// <summary>Settings the code reads that Azure deliberately does not set, and why.</summary>
-    private static readonly Dictionary<string, string> NotSetInAzure = new()
+    internal static readonly Dictionary<string, string> NotSetInAzure = new()
     {
         ["LAKE_ACCOUNT_KEY"] = "emulator-only shared key; Azure uses the managed identity",
         ["AZURE_OPENAI_API_KEY"] = "no keys in Azure: the scorer gets an Entra token",
@@ -102,16 +103,19 @@ public partial class InfraStaticChecksTests
     }
 
     [Fact]
-    public void ParameterFilesParseAndMatchTheBicepParameters()
+    public void TheParametersFileSetsOnlyDeclaredParametersAndEveryRequiredOne()
     {
         var main = File.ReadAllText(Path.Combine(Root, "infra", "main.bicep"));
         Assert.Contains("targetScope = 'subscription'", main);
         var mainParams = Params(main);
-        using var parameters = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "infra", "main.parameters.json")));
-        foreach (var p in parameters.RootElement.GetProperty("parameters").EnumerateObject())
-            Assert.True(mainParams.ContainsKey(p.Name), $"main.parameters.json sets {p.Name}, which main.bicep does not declare");
-        foreach (var (name, hasDefault) in mainParams.Where(p => !p.Value))
-            Assert.True(parameters.RootElement.GetProperty("parameters").TryGetProperty(name, out _), $"required parameter {name} is not in main.parameters.json");
+        var bicepparam = File.ReadAllText(Path.Combine(Root, "infra", "main.bicepparam"));
+        Assert.Contains("using './main.bicep'", bicepparam);
+        var set = Regex.Matches(bicepparam, @"(?m)^param\s+(\w+)\s*=").Select(m => m.Groups[1].Value).ToHashSet();
+        foreach (var name in set)
+            Assert.True(mainParams.ContainsKey(name), $"main.bicepparam sets {name}, which main.bicep does not declare");
+        foreach (var (name, _) in mainParams.Where(p => !p.Value))
+            Assert.True(set.Contains(name), $"required parameter {name} is not in main.bicepparam");
+        Assert.False(File.Exists(Path.Combine(Root, "infra", "main.parameters.json")), "azd prefers main.bicepparam; a second parameters file would be ignored");
         using var abbrs = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "infra", "abbreviations.json")));
         foreach (Match m in Regex.Matches(main, @"abbrs\.(\w+)"))
             Assert.True(abbrs.RootElement.TryGetProperty(m.Groups[1].Value, out _), $"abbreviations.json has no {m.Groups[1].Value}");
@@ -165,7 +169,7 @@ public partial class InfraStaticChecksTests
     private static string Root => TestPaths.RepoRoot;
 
     /// <summary>Settings read through Settings.From (Get("X")) and environment reads anywhere in the product code.</summary>
-    private static HashSet<string> SettingsTheCodeReads()
+    internal static HashSet<string> SettingsTheCodeReads()
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in Directory.GetFiles(Path.Combine(Root, "functions"), "*.cs", SearchOption.AllDirectories)
@@ -182,7 +186,7 @@ public partial class InfraStaticChecksTests
     }
 
     /// <summary>Names referenced as %NAME% in function.json files.</summary>
-    private static HashSet<string> BindingSettings()
+    internal static HashSet<string> BindingSettings()
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         var dir = Path.Combine(Root, "functions", "CryptoSentiment.Functions");
