@@ -4,6 +4,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 CLI := $(DOTNET) functions/CryptoSentiment.Cli/bin/$(CONFIG)/net10.0/crypto-sentiment.dll
+BENCH := $(DOTNET) tests/CryptoSentiment.Bench/bin/$(CONFIG)/net10.0/crypto-sentiment-bench.dll
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -15,7 +16,7 @@ setup:
 	@bash functions/CryptoSentiment.Core/native/fetch-libduckdb.sh .local/native
 
 ## setup-azurite: Azurite, the Azure Storage emulator (npm, pinned by tests/tools/package-lock.json), into tests/tools/node_modules;
-## the Blob lake tests and `bench --azurite` run against it. Idempotent (npm ci only when the lock changed).
+## the Blob lake tests and `make bench` run against it. Idempotent (npm ci only when the lock changed).
 setup-azurite:
 	@bash tests/tools/setup-azurite.sh
 
@@ -39,9 +40,10 @@ test: build setup-azurite browser
 	awk '/^ *Passed: *[0-9]/ { p += $$2 } /^ *Failed: *[0-9]/ { f += $$2 } /^ *Skipped: *[0-9]/ { s += $$2 } \
 	     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' .local/test.log; exit $$status
 
-## bench: ingest events/s vs DuckDB read_json→parquet, gold recompute for 1M silver rows, peak memory
+## bench: ingest events/s vs DuckDB read_json→parquet, gold recompute for 1M silver rows, peak memory, handler, LLM
+## enrichment, scale-out, history, and the same on Azurite (tests/CryptoSentiment.Bench, a tool beside the tests)
 bench: build setup-azurite
-	$(CLI) bench --azurite
+	$(BENCH) --azurite
 
 ## publish: the Functions deployment package — dist/functionapp/ (self-contained linux-x64 handler, host.json,
 ## <Function>/function.json, libduckdb.so) and dist/functionapp.zip (exec bit kept); what `azd deploy` ships

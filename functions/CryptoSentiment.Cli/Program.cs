@@ -19,7 +19,6 @@ var root = new RootCommand("CryptoSentiment — crypto news sentiment through a 
     VerifyCommand.Create(),
     MaintainCommand.Create(),
     ReenrichCommand.Create(),
-    BenchCommand.Create(),
     ServeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

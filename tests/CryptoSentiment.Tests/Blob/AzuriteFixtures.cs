@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using CryptoSentiment.Cli.Azurite;
+using CryptoSentiment.Testing;
 using CryptoSentiment.Lake.Stores;
 using CryptoSentiment.Lake.Stores.Blob;
 

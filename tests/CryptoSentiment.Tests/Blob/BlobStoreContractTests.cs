@@ -3,7 +3,7 @@ using System.Text;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using CryptoSentiment.Cli.Azurite;
+using CryptoSentiment.Testing;
 using CryptoSentiment.Configuration;
 using CryptoSentiment.Lake.Stores;
 using CryptoSentiment.Lake.Stores.Blob;

@@ -1,4 +1,4 @@
-using CryptoSentiment.Cli.Testing;
+using CryptoSentiment.Testing;
 using CryptoSentiment.Configuration;
 using CryptoSentiment.Events;
 using CryptoSentiment.Generator;

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using CryptoSentiment.Cli.Testing;
+using CryptoSentiment.Testing;
 using CryptoSentiment.Sentiment;
 using CryptoSentiment.Sentiment.Llm;
 

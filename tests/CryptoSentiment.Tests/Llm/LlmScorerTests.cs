@@ -1,6 +1,6 @@
 using CryptoSentiment.Configuration;
 using CryptoSentiment.Pipeline;
-using CryptoSentiment.Cli.Testing;
+using CryptoSentiment.Testing;
 using CryptoSentiment.Sentiment;
 using CryptoSentiment.Sentiment.Llm;
 

@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using CryptoSentiment.Configuration;
 
-namespace CryptoSentiment.Cli.Azurite;
+namespace CryptoSentiment.Testing;
 
 /// <summary>How to start Azurite's blob service.</summary>
 public sealed record AzuriteOptions

@@ -8,7 +8,7 @@ using CryptoSentiment.Events;
 using CryptoSentiment.Functions.Host;
 using CryptoSentiment.Generator;
 
-namespace CryptoSentiment.Cli.Commands;
+namespace CryptoSentiment.Bench;
 
 /// <summary>
 /// <c>bench</c> scale-out row (ARCHITECTURE §8): 1, 2 and 4 Functions handler processes (the built handler, started as the

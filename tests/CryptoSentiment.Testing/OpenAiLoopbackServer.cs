@@ -16,7 +16,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace CryptoSentiment.Cli.Testing;
+namespace CryptoSentiment.Testing;
 
 /// <summary>What a loopback call is told to do wrong.</summary>
 public enum LoopbackFaultKind

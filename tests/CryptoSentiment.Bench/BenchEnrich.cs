@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
-using CryptoSentiment.Cli.Testing;
+using CryptoSentiment.Testing;
 using CryptoSentiment.Events;
 using CryptoSentiment.Generator;
 using CryptoSentiment.Sentiment;
 using CryptoSentiment.Sentiment.Llm;
 
-namespace CryptoSentiment.Cli.Commands;
+namespace CryptoSentiment.Bench;
 
 /// <summary>
 /// <c>bench</c> enrichment row: 1,000 distinct generated headlines through the LLM scorer at batch 25 against the loopback

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using CryptoSentiment.Cli.Azurite;
+using CryptoSentiment.Testing;
 using CryptoSentiment.Configuration;
 using CryptoSentiment.DuckDb;
 using CryptoSentiment.Events;
@@ -12,7 +12,7 @@ using CryptoSentiment.Lake.Stores;
 using CryptoSentiment.Pipeline;
 using Spectre.Console;
 
-namespace CryptoSentiment.Cli.Commands;
+namespace CryptoSentiment.Bench;
 
 /// <summary>
 /// <c>bench</c>: ingest throughput (bronze + silver, offline scorer, one core) against DuckDB's own
@@ -21,7 +21,7 @@ namespace CryptoSentiment.Cli.Commands;
 /// </summary>
 internal static class BenchCommand
 {
-    public static Command Create()
+    public static RootCommand Create()
     {
         var events = new Option<int>("--events") { Description = "News events for the ingest phase.", DefaultValueFactory = _ => 200_000 };
         var silverRows = new Option<int>("--silver-rows") { Description = "Silver rows for the gold phase.", DefaultValueFactory = _ => 1_000_000 };
@@ -37,7 +37,7 @@ internal static class BenchCommand
         {
             Description = "Also measure ingest with the lake on a local Azurite (Blob REST API, SharedKey); installs Azurite into tests/tools when needed.",
         };
-        var cmd = new Command("bench", "Benchmarks: ingest events/s vs DuckDB read_json→parquet, gold recompute for 1M silver rows, Functions handler latency, peak memory.")
+        var cmd = new RootCommand("crypto-sentiment-bench (make bench): ingest events/s vs DuckDB read_json→parquet, gold recompute for 1M silver rows, Functions handler latency, peak memory.")
             { events, silverRows, handlerEvents, phase, azurite, historyNews, historyKeep, historyLake, historyWarehouse, historyDay, historyTag };
         cmd.SetAction(async (r, ct) =>
         {
@@ -183,7 +183,7 @@ internal static class BenchCommand
             "--handler-events", handlerEvents.ToString(CultureInfo.InvariantCulture)], env, ct)).Result;
 
     /// <summary>
-    /// Runs <c>bench --phase <paramref name="phase"/></c> in a new process pinned to CPU 0 with a 1 GiB managed heap (as on a Flex
+    /// Runs <c>crypto-sentiment-bench --phase <paramref name="phase"/></c> in a new process pinned to CPU 0 with a 1 GiB managed heap (as on a Flex
     /// instance) and returns the JSON line it prints and its wall time. Secrets go through <paramref name="env"/>, never argv.
     /// </summary>
     internal static async Task<(Dictionary<string, double> Result, double WallSeconds)> RunPinnedAsync(string phase, IEnumerable<string> args,
@@ -196,7 +196,7 @@ internal static class BenchCommand
         psi.ArgumentList.Add("0");
         psi.ArgumentList.Add(self);
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
-        foreach (var a in new[] { "bench", "--phase", phase }.Concat(args)) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "--phase", phase }.Concat(args)) psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_GCHeapAffinitizeMask"] = "1";
         psi.Environment["DOTNET_GCHeapHardLimit"] = "0x40000000";
         foreach (var (k, v) in env ?? []) psi.Environment[k] = v;

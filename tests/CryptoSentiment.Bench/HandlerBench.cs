@@ -7,7 +7,7 @@ using CryptoSentiment.Functions.Host;
 using CryptoSentiment.Generator;
 using CryptoSentiment.Pipeline;
 
-namespace CryptoSentiment.Cli.Commands;
+namespace CryptoSentiment.Bench;
 
 /// <summary>
 /// Bench phase <c>handler</c>: the Functions custom handler started in-process on a free port, fed host-shaped

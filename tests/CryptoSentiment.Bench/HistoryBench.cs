@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using CryptoSentiment.Cli.Testing;
+using CryptoSentiment.Testing;
 using CryptoSentiment.Configuration;
 using CryptoSentiment.Events;
 using CryptoSentiment.Generator;
@@ -11,7 +11,7 @@ using CryptoSentiment.Pipeline.Maintain;
 using CryptoSentiment.Pipeline.Warehouse;
 using Spectre.Console;
 
-namespace CryptoSentiment.Cli.Commands;
+namespace CryptoSentiment.Bench;
 
 /// <summary>
 /// <c>bench</c> history row (ARCHITECTURE §8/§9): builds a lake of ≥ 60 days of the generated stream replayed in batches of 25
