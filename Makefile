@@ -11,16 +11,16 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 .PHONY: setup setup-azurite browser build demo test bench publish clean
 
-## setup: DuckDB's C library (npm pack of @duckdb/node-bindings-linux-x64, SHA-256 checked) into .local/native
+## setup: nothing left to fetch (DuckDB's libduckdb comes with the NuGet package DuckDB.NET.Bindings.Full); kept as a no-op
 setup:
-	@bash functions/CryptoSentiment.Core/native/fetch-libduckdb.sh .local/native
+	@true
 
 ## setup-azurite: Azurite, the Azure Storage emulator (npm, pinned by tests/tools/package-lock.json), into tests/tools/node_modules;
 ## the Blob lake tests and `make bench` run against it. Idempotent (npm ci only when the lock changed).
 setup-azurite:
 	@bash tests/tools/setup-azurite.sh
 
-build: setup
+build:
 	$(DOTNET) build CryptoSentiment.sln -c $(CONFIG) -nologo -v q
 
 ## demo: seeded sample stream → bronze → silver → gold → warehouse on the embedded default, then a summary

@@ -1,36 +1,34 @@
-using System.Buffers;
-using System.Text;
+using System.Runtime.InteropServices;
+using DuckDB.NET.Data;
 
 namespace CryptoSentiment.DuckDb;
 
 /// <summary>
-/// DuckDB's appender: the fast path for bulk rows. Append one value per column, then <see cref="EndRow"/>;
-/// values are flushed on <see cref="Flush"/> or <see cref="Dispose"/> (which also closes it).
+/// DuckDB's appender (DuckDB.NET's <see cref="DuckDBAppender"/>, which fills DuckDB data chunks in place and hands over
+/// 2,048 rows at a time): the fast path for bulk rows. Append one value per column, then <see cref="EndRow"/>; rows are
+/// handed to DuckDB chunk by chunk and on <see cref="Close"/>/<see cref="Dispose"/>, whose errors are thrown.
 /// Timestamps are appended as UTC instants (connections run with TimeZone = UTC).
 /// </summary>
 public sealed class DuckDbAppender : IDisposable
 {
-    private readonly AppenderHandle _handle;
+    private readonly DuckDBAppender _appender;
     private readonly string _table;
-    private readonly nint _a;
-    private byte[] _buffer = new byte[256];
+    private IDuckDBAppenderRow? _row;
     private bool _closed;
 
-    internal DuckDbAppender(AppenderHandle handle, string table)
-    {
-        _handle = handle;
-        _table = table;
-        _a = handle.DangerousGetHandle();
-    }
+    internal DuckDbAppender(DuckDBAppender appender, string table) { _appender = appender; _table = table; }
 
-    public DuckDbAppender AppendNull() => Check(Native.AppendNull(_a));
-    public DuckDbAppender Append(bool value) => Check(Native.AppendBool(_a, value));
-    public DuckDbAppender Append(int value) => Check(Native.AppendInt32(_a, value));
-    public DuckDbAppender Append(long value) => Check(Native.AppendInt64(_a, value));
-    public DuckDbAppender Append(double value) => Check(Native.AppendDouble(_a, value));
-    public DuckDbAppender Append(DateOnly value) => Check(Native.AppendDate(_a, DuckDbValues.ToDays(value)));
-    public DuckDbAppender Append(DateTimeOffset value) => Check(Native.AppendTimestamp(_a, DuckDbValues.ToMicros(value)));
-    public DuckDbAppender Append(DateTime value) => Check(Native.AppendTimestamp(_a, DuckDbValues.ToMicros(value)));
+    private IDuckDBAppenderRow Row => _row ??= _appender.CreateRow();
+
+    public DuckDbAppender AppendNull() { try { Row.AppendNullValue(); } catch (Exception e) when (DuckDbException.IsProviderError(e)) { throw Error(e); } return this; }
+    public DuckDbAppender Append(bool value) { try { Row.AppendValue(value); } catch (Exception e) when (DuckDbException.IsProviderError(e)) { throw Error(e); } return this; }
+    public DuckDbAppender Append(int value) { try { Row.AppendValue(value); } catch (Exception e) when (DuckDbException.IsProviderError(e)) { throw Error(e); } return this; }
+    public DuckDbAppender Append(long value) { try { Row.AppendValue(value); } catch (Exception e) when (DuckDbException.IsProviderError(e)) { throw Error(e); } return this; }
+    public DuckDbAppender Append(double value) { try { Row.AppendValue(value); } catch (Exception e) when (DuckDbException.IsProviderError(e)) { throw Error(e); } return this; }
+    public DuckDbAppender Append(DateOnly value) { try { Row.AppendValue(value); } catch (Exception e) when (DuckDbException.IsProviderError(e)) { throw Error(e); } return this; }
+    /// <summary>The UTC instant, into a TIMESTAMP or TIMESTAMPTZ column.</summary>
+    public DuckDbAppender Append(DateTimeOffset value) => Append(value.UtcDateTime);
+    public DuckDbAppender Append(DateTime value) { try { Row.AppendValue(value); } catch (Exception e) when (DuckDbException.IsProviderError(e)) { throw Error(e); } return this; }
 
     public DuckDbAppender Append(long? value) => value is { } v ? Append(v) : AppendNull();
     public DuckDbAppender Append(double? value) => value is { } v ? Append(v) : AppendNull();
@@ -41,45 +39,45 @@ public sealed class DuckDbAppender : IDisposable
     public DuckDbAppender Append(string? value)
     {
         if (value is null) return AppendNull();
-        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
-        if (max > _buffer.Length) _buffer = new byte[Math.Max(max, _buffer.Length * 2)];
-        var n = Encoding.UTF8.GetBytes(value, _buffer);
-        return AppendUtf8(_buffer.AsSpan(0, n));
-    }
-
-    /// <summary>Appends a VARCHAR from bytes that must be valid UTF-8.</summary>
-    public unsafe DuckDbAppender AppendUtf8(ReadOnlySpan<byte> utf8)
-    {
-        fixed (byte* p = utf8) return Check(Native.AppendVarchar(_a, p, (ulong)utf8.Length));
-    }
-
-    public unsafe DuckDbAppender AppendBlob(ReadOnlySpan<byte> bytes)
-    {
-        fixed (byte* p = bytes) return Check(Native.AppendBlob(_a, p, (ulong)bytes.Length));
-    }
-
-    public void EndRow() => Check(Native.AppenderEndRow(_a));
-
-    public void Flush() => Check(Native.AppenderFlush(_a));
-
-    private DuckDbAppender Check(int state)
-    {
-        if (state != Native.Success)
-            throw new DuckDbException($"DuckDB appender on '{_table}': {Native.Utf8(Native.AppenderError(_a)) ?? "error"}");
+        try { Row.AppendValue(value); } catch (Exception e) when (DuckDbException.IsProviderError(e)) { throw Error(e); }
         return this;
     }
 
-    /// <summary>Flushes and closes; errors from the final flush are thrown.</summary>
+    /// <summary>Appends a VARCHAR from bytes that must be valid UTF-8 (copied straight into the chunk, no string made).</summary>
+    public DuckDbAppender AppendUtf8(ReadOnlySpan<byte> utf8) => Bytes(utf8);
+
+    public DuckDbAppender AppendBlob(ReadOnlySpan<byte> bytes) => Bytes(bytes);
+
+    private DuckDbAppender Bytes(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            // DuckDB.NET takes a Span<byte> (it only reads it) and treats a null-reference span as NULL: an empty value
+            // goes in from a one-byte array, sliced to nothing.
+            var span = bytes.IsEmpty ? Empty.AsSpan(0, 0) : MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(bytes), bytes.Length);
+            Row.AppendValue(span);
+        }
+        catch (Exception e) when (DuckDbException.IsProviderError(e)) { throw Error(e); }
+        return this;
+    }
+
+    private static readonly byte[] Empty = new byte[1];
+
+    public void EndRow()
+    {
+        try { Row.EndRow(); } catch (Exception e) when (DuckDbException.IsProviderError(e)) { throw Error(e); }
+        _row = null;
+    }
+
+    private DuckDbException Error(Exception e) => new($"DuckDB appender on '{_table}': {e.Message}", e);
+
+    /// <summary>Hands the rows to DuckDB and closes; errors from the final append are thrown.</summary>
     public void Close()
     {
         if (_closed) return;
         _closed = true;
-        Check(Native.AppenderClose(_a));
+        try { _appender.Close(); } catch (Exception e) when (DuckDbException.IsProviderError(e)) { throw Error(e); }
     }
 
-    public void Dispose()
-    {
-        try { if (!_closed) { _closed = true; Native.AppenderClose(_a); } }
-        finally { _handle.Dispose(); }
-    }
+    public void Dispose() => Close();
 }

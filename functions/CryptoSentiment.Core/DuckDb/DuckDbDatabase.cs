@@ -1,54 +1,66 @@
+using System.Data.Common;
+using DuckDB.NET.Data;
+using DuckDB.NET.Native;
+
 namespace CryptoSentiment.DuckDb;
 
-/// <summary>An open DuckDB database (in-memory when <c>path</c> is null or <c>:memory:</c>).</summary>
+/// <summary>
+/// An open DuckDB database (in-memory when <c>path</c> is null or <c>:memory:</c>), through DuckDB.NET: a root
+/// <see cref="DuckDBConnection"/> keeps it open; <see cref="Connect"/> adds connections to the same database
+/// (<see cref="DuckDBConnection.Duplicate"/> in memory; a file is shared by path). The database closes with its last connection.
+/// </summary>
 public sealed class DuckDbDatabase : IDisposable
 {
-    internal DatabaseHandle Handle { get; }
+    private readonly DuckDBConnection _root;
+    private readonly string _connectionString;
+    private readonly bool _inMemory;
     public string Path { get; }
 
-    private DuckDbDatabase(DatabaseHandle handle, string path) { Handle = handle; Path = path; }
+    private DuckDbDatabase(DuckDBConnection root, string connectionString, string path, bool inMemory)
+    {
+        _root = root; _connectionString = connectionString; Path = path; _inMemory = inMemory;
+    }
 
-    /// <summary>DuckDB's library version, e.g. <c>v1.5.6</c>.</summary>
-    public static string LibraryVersion => Native.Utf8(Native.LibraryVersion()) ?? "unknown";
+    /// <summary>DuckDB's library version, e.g. <c>v1.5.6</c> (the libduckdb that DuckDB.NET.Bindings.Full ships).</summary>
+    public static string LibraryVersion => NativeMethods.Startup.DuckDBLibraryVersion();
 
     /// <summary>Opens (creating if needed) a database file, or an in-memory database.</summary>
-    /// <param name="config">DuckDB configuration options such as <c>threads</c>, <c>memory_limit</c>, <c>access_mode</c>.</param>
+    /// <param name="config">DuckDB configuration options such as <c>threads</c>, <c>memory_limit</c>, <c>access_mode</c> (set at open).</param>
     public static DuckDbDatabase Open(string? path = null, IReadOnlyDictionary<string, string>? config = null)
     {
         var p = string.IsNullOrEmpty(path) ? ":memory:" : path;
-        nint cfg = 0;
-        try
+        var cs = new DbConnectionStringBuilder { ["DataSource"] = p };
+        foreach (var (k, v) in config ?? new Dictionary<string, string>()) cs[k] = v;
+        var root = new DuckDBConnection(cs.ConnectionString);
+        try { root.Open(); }
+        catch (Exception e) when (DuckDbException.IsProviderError(e))
         {
-            if (config is { Count: > 0 })
-            {
-                if (Native.CreateConfig(out cfg) != Native.Success) throw new DuckDbException("DuckDB: cannot create a configuration");
-                foreach (var (k, v) in config)
-                    if (Native.SetConfig(cfg, k, v) != Native.Success)
-                        throw new DuckDbException($"DuckDB: invalid configuration option {k}={v}");
-            }
-            if (Native.OpenExt(p, out var db, cfg, out var err) != Native.Success)
-            {
-                var msg = Native.Utf8(err);
-                if (err != 0) Native.Free(err);
-                throw new DuckDbException($"DuckDB: cannot open database '{p}': {msg}");
-            }
-            return new DuckDbDatabase(DatabaseHandle.Wrap(db), p);
+            root.Dispose();
+            throw new DuckDbException($"DuckDB: cannot open database '{p}': {e.Message}", e);
         }
-        finally
-        {
-            if (cfg != 0) Native.DestroyConfig(ref cfg);
-        }
+        return new DuckDbDatabase(root, cs.ConnectionString, p, p == ":memory:");
     }
 
     /// <summary>A new connection; its session time zone is UTC.</summary>
-    public DuckDbConnection Connect()
+    public DuckDbConnection Connect() => new(OpenConnection(), null);
+
+    internal DuckDBConnection OpenConnection()
     {
-        if (Native.Connect(Handle.DangerousGetHandle(), out var c) != Native.Success)
-            throw new DuckDbException($"DuckDB: cannot connect to '{Path}'");
-        var conn = new DuckDbConnection(ConnectionHandle.Wrap(c, Handle), null);
-        conn.Execute("SET TimeZone = 'UTC'");
-        return conn;
+        var c = _inMemory ? _root.Duplicate() : new DuckDBConnection(_connectionString);
+        try
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SET TimeZone = 'UTC'";
+            cmd.ExecuteNonQuery();
+            return c;
+        }
+        catch (Exception e) when (DuckDbException.IsProviderError(e))
+        {
+            c.Dispose();
+            throw new DuckDbException($"DuckDB: cannot connect to '{Path}': {e.Message}", e);
+        }
     }
 
-    public void Dispose() => Handle.Dispose();
+    public void Dispose() => _root.Dispose();
 }

@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
 # The Functions deployment package: a self-contained linux-x64 publish of the handler (host.json, one
-# <Function>/function.json each, libduckdb.so beside it) in DIR, and DIR.zip with Unix modes kept (apphost +x).
+# <Function>/function.json each, the linux-x64 libduckdb.so of DuckDB.NET.Bindings.Full beside it) in DIR, and DIR.zip with Unix modes kept (apphost +x).
 # Used by `make publish` (DIR = dist/functionapp) and by the smoke test when dist/ is missing or stale.
 set -euo pipefail
 out="${1:?usage: publish.sh OUT_DIR}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-repo="$(cd "$here/../.." && pwd)"
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
-bash "$repo/functions/CryptoSentiment.Core/native/fetch-libduckdb.sh" "$repo/.local/native"
 rm -rf "$out" "$out.zip"
 "${DOTNET:-dotnet}" publish "$here/CryptoSentiment.Functions.csproj" -c "${CONFIG:-Release}" -nologo -v q \
   -o "$out" -p:FunctionAppZip="$out.zip"

@@ -5,8 +5,29 @@ namespace CryptoSentiment.Tests.DuckDb;
 public class DuckDbTests
 {
     [Fact]
-    public void LibraryIsTheVerifiedDuckDbRelease() =>
+    public void LibraryIsDuckDbNetsOfficialRelease()
+    {
+        // libduckdb comes from the NuGet package DuckDB.NET.Bindings.Full 1.5.6.1 (runtimes/<rid>/native): the loaded
+        // library, and the engine a connection talks to, are DuckDB 1.5.6.
         Assert.Equal("v1.5.6", DuckDbDatabase.LibraryVersion);
+        using var c = DuckDbConnection.Open();
+        Assert.Equal("v1.5.6", c.Scalar<string>("SELECT version()"));
+        Assert.Equal("UTC", c.Scalar<string>("SELECT current_setting('TimeZone')"));
+    }
+
+    [Fact]
+    public void ConnectionsOfOneDatabaseShareItAndConfigIsApplied()
+    {
+        using var db = DuckDbDatabase.Open(null, new Dictionary<string, string> { ["threads"] = "1", ["memory_limit"] = "256MB" });
+        using var a = db.Connect();
+        using var b = db.Connect();
+        a.Execute("CREATE TABLE shared (v INTEGER); INSERT INTO shared VALUES (41)");
+        Assert.Equal(41L, b.Scalar<long>("SELECT v FROM shared"));
+        Assert.Equal(1L, b.Scalar<long>("SELECT current_setting('threads')"));
+        Assert.Equal(1L, a.ExecuteNonQuery("UPDATE shared SET v = v + $1", 1));
+        using (var r = b.Query("DELETE FROM shared WHERE v = $1", 42)) { Assert.Equal(1L, r.RowsChanged); Assert.True(r.Read()); Assert.Equal(1L, r.GetInt64(0)); }
+        Assert.Throws<DuckDbException>(() => DuckDbDatabase.Open(null, new Dictionary<string, string> { ["no_such_option"] = "1" }));
+    }
 
     [Fact]
     public void ReadsEveryScalarTypeAndNulls()
@@ -69,8 +90,8 @@ public class DuckDbTests
         Assert.Contains("Parser Error", p.Message);
         var runtime = Assert.Throws<DuckDbException>(() => c.Scalar<long>("SELECT CAST($1 AS INTEGER)", "not a number"));
         Assert.Contains("Conversion Error", runtime.Message);
-        var arity = Assert.Throws<DuckDbException>(() => c.Query("SELECT $1", 1, 2));
-        Assert.Contains("expected 1 parameters", arity.Message);
+        var arity = Assert.Throws<DuckDbException>(() => c.Query("SELECT $1, $2", 1));
+        Assert.Contains("Expected 2, got 1", arity.Message);
         var app = Assert.Throws<DuckDbException>(() => c.CreateAppender("missing"));
         Assert.Contains("missing", app.Message);
     }
