@@ -35,7 +35,7 @@ internal static class BenchCommand
         var historyTag = new Option<string?>("--history-tag") { Hidden = true };
         var azurite = new Option<bool>("--azurite")
         {
-            Description = "Also measure ingest with the lake on a local Azurite (Blob REST API, SharedKey); installs Azurite into tests/tools when needed.",
+            Description = "Also measure ingest with the lake on a local Azurite (Azure.Storage.Blobs, SharedKey); installs Azurite into tests/tools when needed.",
         };
         var cmd = new RootCommand("crypto-sentiment-bench (make bench): ingest events/s vs DuckDB read_json→parquet, gold recompute for 1M silver rows, Functions handler latency, peak memory.")
             { events, silverRows, handlerEvents, phase, azurite, historyNews, historyKeep, historyLake, historyWarehouse, historyDay, historyTag };
@@ -251,7 +251,7 @@ internal static class BenchCommand
                 $"p50 {F(handlerBlob["latency_p50_ms"], "0")} ms, p95 {F(handlerBlob["latency_p95_ms"], "0")} ms per batch; {F(handlerBlob["handler_events_per_s"])} events/s " +
                 $"(direct pipeline {F(handlerBlob["direct_events_per_s"])} events/s)", "p95 ≤ 1 s", $"{F(handlerBlob["peak_mib"])} MiB");
         if (r.TryGetValue("ingest-blob", out var blob))
-            t.AddRow("ingest bronze+silver, lake on Azurite (Blob REST)", $"{F(blob["events_per_s"])} events/s ({F(blob["events"])} events, {F(blob["seconds"], "0.00")} s)",
+            t.AddRow("ingest bronze+silver, lake on Azurite (Blob SDK)", $"{F(blob["events_per_s"])} events/s ({F(blob["events"])} events, {F(blob["seconds"], "0.00")} s)",
                 "reference: local folder lake", $"{F(blob["peak_mib"])} MiB");
         foreach (var (key, where) in new[] { ("scaleout", "local lake"), ("scaleout-blob", "lake on Azurite") })
             if (r.TryGetValue(key, out var so))

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using Azure.Storage;
 using CryptoSentiment.Testing;
 using CryptoSentiment.Lake.Stores;
 using CryptoSentiment.Lake.Stores.Blob;
@@ -38,16 +39,13 @@ public sealed class AzuriteFixture : IAsyncLifetime
     /// <summary>A fresh container name (each test its own lake).</summary>
     public static string NewContainer() => "lake-" + Guid.NewGuid().ToString("N");
 
-    public BlobRestClient Client(string container, BlobRestClientOptions? options = null)
+    /// <summary>A store on a new container (or on <paramref name="container"/>), SharedKey-signed, caching below <see cref="CacheDirectory"/> unless the options say otherwise.</summary>
+    public BlobLakeStore NewStore(BlobLakeStoreOptions? options = null, string? container = null)
     {
-        options ??= new BlobRestClientOptions();
+        options ??= new BlobLakeStoreOptions();
         options.CacheDirectory ??= CacheDirectory;
-        return new(new Uri(Server.ContainerUrl(container)), new StorageSharedKey(AzuriteServer.Account, Server.AccountKey), options);
+        return new(new Uri(Server.ContainerUrl(container ?? NewContainer())), new StorageSharedKeyCredential(AzuriteServer.Account, Server.AccountKey), options);
     }
-
-    /// <summary>A store on a new container (or on <paramref name="container"/>).</summary>
-    public BlobLakeStore NewStore(BlobRestClientOptions? options = null, string? container = null) =>
-        new(Client(container ?? NewContainer(), options));
 }
 
 /// <summary>
@@ -91,9 +89,9 @@ public sealed class AzuriteHttpsFixture : IAsyncLifetime
     }
 
     /// <summary>Options whose transport trusts exactly the test certificate (nothing else changes for production code).</summary>
-    public BlobRestClientOptions PinnedOptions(BlobRestClientOptions? options = null)
+    public BlobLakeStoreOptions PinnedOptions(BlobLakeStoreOptions? options = null)
     {
-        options ??= new BlobRestClientOptions();
+        options ??= new BlobLakeStoreOptions();
         var pinned = Certificate.RawData;
         options.Transport = new HttpClientTransport(new HttpClientHandler
         {
@@ -149,7 +147,7 @@ public sealed class RequestCounter : HttpPipelineSynchronousPolicy
 {
     private readonly Dictionary<string, int> _counts = new();
 
-    public static RequestCounter Attach(BlobRestClientOptions options)
+    public static RequestCounter Attach(BlobLakeStoreOptions options)
     {
         var c = new RequestCounter();
         options.AddPolicy(c, HttpPipelinePosition.PerRetry);

@@ -63,6 +63,18 @@ public sealed class BlobSettingsTests
     }
 
     [Fact]
+    public void Path_style_hosts_the_sdk_cannot_read_as_such_are_refused_instead_of_misplacing_blobs()
+    {
+        var key = Convert.ToBase64String(new byte[64]);
+        // The emulator's own port and any IPv4 host are path-style for the SDK too.
+        foreach (var ok in new[] { "http://localhost:10000/devstoreaccount1/lake", "http://127.0.0.1:43210/devstoreaccount1/lake" })
+            Assert.Equal(ok, Lakehouse.OpenStore(new Settings { LakeUri = ok, LakeAuth = "sharedkey", LakeAccountKey = key }).Root);
+        var e = Assert.Throws<ArgumentException>(() => Lakehouse.OpenStore(new Settings
+            { LakeUri = "http://localhost:43210/devstoreaccount1/lake", LakeAuth = "sharedkey", LakeAccountKey = key }));
+        Assert.Contains("127.0.0.1", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Settings_are_read_from_the_environment_names()
     {
         var env = new Dictionary<string, string>
@@ -74,26 +86,6 @@ public sealed class BlobSettingsTests
         var s = Settings.From(n => env.GetValueOrDefault(n));
         var store = Assert.IsType<BlobLakeStore>(Lakehouse.OpenStore(s));
         Assert.Equal("http://127.0.0.1:10000/devstoreaccount1/lake", store.Root);
-    }
-
-    [Fact]
-    public void SharedKey_string_to_sign_follows_the_blob_rules()
-    {
-        var options = new BlobRestClientOptions();
-        var pipeline = Azure.Core.Pipeline.HttpPipelineBuilder.Build(options);
-        using var msg = pipeline.CreateMessage();
-        var req = msg.Request;
-        req.Method = Azure.Core.RequestMethod.Put;
-        req.Uri.Reset(new Uri("http://127.0.0.1:1/devstoreaccount1/lake/a%20b/c?comp=block&blockid=QUJD%2B"));
-        req.Headers.SetValue("x-ms-version", "2025-01-05");
-        req.Headers.SetValue("x-ms-date", "Sat, 21 Nov 2026 10:00:00 GMT");
-        req.Headers.SetValue("If-None-Match", "*");
-        req.Headers.SetValue("Content-Type", "application/octet-stream");
-        req.Content = Azure.Core.RequestContent.Create(Encoding.UTF8.GetBytes("hello"));
-        var expected = "PUT\n\n\n5\n\napplication/octet-stream\n\n\n\n*\n\n\n" +
-                       "x-ms-date:Sat, 21 Nov 2026 10:00:00 GMT\nx-ms-version:2025-01-05\n" +
-                       "/devstoreaccount1/devstoreaccount1/lake/a%20b/c\nblockid:QUJD+\ncomp:block";
-        Assert.Equal(expected, SharedKeyPolicy.StringToSign(req, "devstoreaccount1"));
     }
 }
 
@@ -107,7 +99,7 @@ public sealed class BlobBearerTests(AzuriteHttpsFixture https)
         var wrong = new TestTokenCredential { Audience = "https://vault.azure.net" };
         var options = https.PinnedOptions();
         options.Retry.MaxRetries = 0;
-        var store = new BlobLakeStore(new BlobRestClient(new Uri(https.Server.ContainerUrl(AzuriteFixture.NewContainer())), wrong, options));
+        var store = new BlobLakeStore(new Uri(https.Server.ContainerUrl(AzuriteFixture.NewContainer())), wrong, options);
         var e = await Assert.ThrowsAsync<RequestFailedException>(() => store.ReadAsync("x/_delta_log/00000000000000000000.json"));
         Assert.True(e.Status is 401 or 403, $"status {e.Status}");
         Assert.Contains("'x/_delta_log/00000000000000000000.json'", e.Message, StringComparison.Ordinal);
@@ -117,12 +109,12 @@ public sealed class BlobBearerTests(AzuriteHttpsFixture https)
     [Fact]
     public async Task The_https_endpoint_is_trusted_only_through_the_pinned_transport()
     {
-        var store = new BlobLakeStore(new BlobRestClient(new Uri(https.Server.ContainerUrl(AzuriteFixture.NewContainer())), https.Credential,
-            new BlobRestClientOptions { Retry = { MaxRetries = 0 } }));
+        var store = new BlobLakeStore(new Uri(https.Server.ContainerUrl(AzuriteFixture.NewContainer())), https.Credential,
+            new BlobLakeStoreOptions { Retry = { MaxRetries = 0 } });
         var e = await Assert.ThrowsAnyAsync<Exception>(() => store.ReadAsync("a.json"));
         Assert.Contains("SSL", e.ToString(), StringComparison.OrdinalIgnoreCase);
 
-        var pinned = new BlobLakeStore(new BlobRestClient(new Uri(https.Server.ContainerUrl(AzuriteFixture.NewContainer())), https.Credential, https.PinnedOptions()));
+        var pinned = new BlobLakeStore(new Uri(https.Server.ContainerUrl(AzuriteFixture.NewContainer())), https.Credential, https.PinnedOptions());
         await pinned.PutAsync("a.json", Encoding.UTF8.GetBytes("{}"));
         Assert.Equal("{}", Encoding.UTF8.GetString((await pinned.ReadAsync("a.json"))!));
     }

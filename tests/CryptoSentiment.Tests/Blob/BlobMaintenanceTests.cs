@@ -10,7 +10,7 @@ using static CryptoSentiment.Tests.Pipeline.PipelineTestKit;
 
 namespace CryptoSentiment.Tests.Blob;
 
-/// <summary><c>maintain</c> on a Blob lake (Azurite): compaction, vacuum and log cleanup through the Blob REST store.</summary>
+/// <summary><c>maintain</c> on a Blob lake (Azurite): compaction, vacuum and log cleanup through the Blob store.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class BlobMaintenanceTests(AzuriteFixture azurite)
 {

@@ -51,7 +51,7 @@ internal sealed class BlobLake : IDisposable
     }
 }
 
-/// <summary>The whole pipeline with the lake on a real Azurite (Blob REST, SharedKey over http; bearer over https).</summary>
+/// <summary>The whole pipeline with the lake on a real Azurite (Azure.Storage.Blobs, SharedKey over http; bearer over https).</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class BlobPipelineTests(AzuriteFixture azurite, AzuriteHttpsFixture https, ITestOutputHelper output)
 {

@@ -57,7 +57,7 @@ public sealed class BlobReenrichFaultTests(AzuriteFixture azurite)
             await IngestAllAsync(ingest, stream.ToBatches(EventStream.News, 40, 1));
         }
 
-        var options = new BlobRestClientOptions();
+        var options = new BlobLakeStoreOptions();
         options.Retry.MaxRetries = 2;
         options.Retry.Delay = TimeSpan.FromMilliseconds(10);
         var fault = new LoseSilverCommitAnswers();

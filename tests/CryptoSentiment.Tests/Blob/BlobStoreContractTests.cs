@@ -3,6 +3,7 @@ using System.Text;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using Azure.Storage;
 using CryptoSentiment.Testing;
 using CryptoSentiment.Configuration;
 using CryptoSentiment.Lake.Stores;
@@ -19,13 +20,16 @@ public sealed class BlobStoreContractTests(AzuriteFixture azurite)
     [Fact]
     public async Task PutIfAbsent_creates_once_and_the_loser_gets_false_from_409()
     {
-        var options = new BlobRestClientOptions();
+        var options = new BlobLakeStoreOptions();
         var counter = RequestCounter.Attach(options);
         var store = azurite.NewStore(options);
         Assert.True(await store.PutIfAbsentAsync("t/_delta_log/00000000000000000000.json", Bytes("first")));
         Assert.False(await store.PutIfAbsentAsync("t/_delta_log/00000000000000000000.json", Bytes("second")));
+        // Without a retry a conflict is never ours, even with the same bytes (another writer made the same commit).
+        Assert.False(await store.PutIfAbsentAsync("t/_delta_log/00000000000000000000.json", Bytes("first")));
         Assert.Equal("first", Encoding.UTF8.GetString((await store.ReadAsync("t/_delta_log/00000000000000000000.json"))!));
-        Assert.Equal(1, counter["PUT blob 409"]); // Azurite answers 409 BlobAlreadyExists (not 412)
+        Assert.Equal(2, counter["PUT blob 409"]); // Azurite answers 409 BlobAlreadyExists (not 412)
+        Assert.Equal(1, counter["GET blob 200"]); // only the read above: a conflict without a retry downloads nothing
         Assert.Equal(1, counter["PUT blob 201"]);
     }
 
@@ -44,7 +48,7 @@ public sealed class BlobStoreContractTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_lost_answer_to_our_own_create_still_counts_as_created_but_a_rival_blob_does_not()
     {
-        var options = new BlobRestClientOptions();
+        var options = new BlobLakeStoreOptions();
         var lose = new LoseFirstAnswerPolicy(beforeSending: false);
         options.AddPolicy(lose, HttpPipelinePosition.PerRetry);
         var store = azurite.NewStore(options);
@@ -55,7 +59,7 @@ public sealed class BlobStoreContractTests(AzuriteFixture azurite)
         // A retried create that finds a rival's blob: not ours → false.
         var rival = azurite.NewStore(container: ContainerOf(store));
         Assert.True(await rival.PutIfAbsentAsync("t/_delta_log/00000000000000000004.json", Bytes("theirs")));
-        var flaky = new BlobRestClientOptions();
+        var flaky = new BlobLakeStoreOptions();
         var failBeforeSending = new LoseFirstAnswerPolicy(beforeSending: true);
         flaky.AddPolicy(failBeforeSending, HttpPipelinePosition.PerRetry);
         var losing = azurite.NewStore(flaky, ContainerOf(store));
@@ -97,7 +101,7 @@ public sealed class BlobStoreContractTests(AzuriteFixture azurite)
     [Fact]
     public async Task List_pages_through_NextMarker_and_returns_exactly_the_prefix_sorted()
     {
-        var options = new BlobRestClientOptions { ListPageSize = 3 };
+        var options = new BlobLakeStoreOptions { ListPageSize = 3 };
         var counter = RequestCounter.Attach(options);
         var store = azurite.NewStore(options);
         var names = Enumerable.Range(0, 11).Select(i => $"t/_delta_log/{i:D20}.json").ToList();
@@ -163,7 +167,7 @@ public sealed class BlobStoreContractTests(AzuriteFixture azurite)
     [InlineData("a\\b")]
     public async Task Dot_segments_and_other_invalid_names_are_refused_before_any_request(string path)
     {
-        var options = new BlobRestClientOptions();
+        var options = new BlobLakeStoreOptions();
         var counter = RequestCounter.Attach(options);
         var store = azurite.NewStore(options);
         await Assert.ThrowsAsync<ArgumentException>(() => store.PutAsync(path, Bytes("x")));
@@ -176,7 +180,7 @@ public sealed class BlobStoreContractTests(AzuriteFixture azurite)
     [Fact]
     public async Task Large_files_go_up_in_blocks_and_small_ones_in_one_put()
     {
-        var options = new BlobRestClientOptions { SingleUploadThreshold = 1 << 20, BlockSize = 256 * 1024, MaxConcurrency = 3 };
+        var options = new BlobLakeStoreOptions { SingleUploadThreshold = 1 << 20, BlockSize = 256 * 1024, MaxConcurrency = 3 };
         var counter = RequestCounter.Attach(options);
         var store = azurite.NewStore(options);
         var dir = Directory.CreateTempSubdirectory("cs-blob-upload-");
@@ -202,7 +206,7 @@ public sealed class BlobStoreContractTests(AzuriteFixture azurite)
     [Fact]
     public async Task Materialize_mirrors_the_path_reuses_an_unchanged_copy_and_refetches_a_changed_blob()
     {
-        var options = new BlobRestClientOptions { CacheDirectory = Directory.CreateTempSubdirectory("cs-blob-cache-").FullName };
+        var options = new BlobLakeStoreOptions { CacheDirectory = Directory.CreateTempSubdirectory("cs-blob-cache-").FullName };
         var counter = RequestCounter.Attach(options);
         var store = azurite.NewStore(options);
         try
@@ -222,7 +226,7 @@ public sealed class BlobStoreContractTests(AzuriteFixture azurite)
             Assert.Equal("changed", await File.ReadAllTextAsync(await store.MaterializeAsync(path)));
 
             // A second store (another process) with the same cache reuses the copy.
-            var other = new BlobLakeStore(store.Client);
+            var other = azurite.NewStore(options, ContainerOf(store));
             Assert.Equal(local, await other.MaterializeAsync(path));
             Assert.Equal(2, counter["GET blob 304"]);
 
@@ -258,12 +262,11 @@ public sealed class BlobStoreContractTests(AzuriteFixture azurite)
     public async Task Errors_name_the_blob_the_status_and_the_error_code_but_not_the_key()
     {
         var wrongKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
-        var options = new BlobRestClientOptions();
+        var options = new BlobLakeStoreOptions();
         options.Retry.MaxRetries = 0;
         var container = AzuriteFixture.NewContainer();
         await azurite.NewStore(container: container).PutAsync("x/ok.json", Bytes("x"));
-        var store = new BlobLakeStore(new BlobRestClient(new Uri(azurite.Server.ContainerUrl(container)),
-            new StorageSharedKey(AzuriteServer.Account, wrongKey), options));
+        var store = new BlobLakeStore(new Uri(azurite.Server.ContainerUrl(container)), new StorageSharedKeyCredential(AzuriteServer.Account, wrongKey), options);
         var e = await Assert.ThrowsAsync<RequestFailedException>(() => store.ReadAsync("x/ok.json"));
         Assert.Equal(403, e.Status);
         Assert.Contains("'x/ok.json'", e.Message, StringComparison.Ordinal);
@@ -273,7 +276,42 @@ public sealed class BlobStoreContractTests(AzuriteFixture azurite)
         Assert.DoesNotContain(azurite.Server.AccountKey, e.ToString(), StringComparison.Ordinal);
     }
 
-    private static string ContainerOf(BlobLakeStore store) => store.Client.ContainerUri.Segments[^1].TrimEnd('/');
+    [Fact]
+    public async Task Every_request_is_SharedKey_signed_with_the_pinned_service_version()
+    {
+        var options = new BlobLakeStoreOptions();
+        var seen = new HeaderRecorder();
+        options.AddPolicy(seen, HttpPipelinePosition.PerRetry);
+        var store = azurite.NewStore(options);
+        await store.PutAsync("v/a.json", Bytes("a"));
+        Assert.True(await store.PutIfAbsentAsync("v/b.json", Bytes("b")));
+        Assert.Equal("a", Encoding.UTF8.GetString((await store.ReadAsync("v/a.json"))!));
+        await foreach (var _ in store.ListAsync("v/")) { }
+        await store.DeleteAsync("v/a.json");
+        Assert.True(seen.Requests.Count >= 5);
+        Assert.All(seen.Requests, r => Assert.Equal("2026-06-06", r.Version));
+        Assert.All(seen.Requests, r => Assert.StartsWith($"SharedKey {AzuriteServer.Account}:", r.Authorization, StringComparison.Ordinal));
+        Assert.All(seen.Requests, r => Assert.True(r.Status is >= 200 and < 300, $"status {r.Status}"));
+    }
+
+    /// <summary>Records x-ms-version, Authorization and the status of each request as sent (after signing).</summary>
+    private sealed class HeaderRecorder : HttpPipelinePolicy
+    {
+        public List<(string? Version, string? Authorization, int Status)> Requests { get; } = [];
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            await ProcessNextAsync(message, pipeline);
+            message.Request.Headers.TryGetValue("x-ms-version", out var version);
+            message.Request.Headers.TryGetValue("Authorization", out var auth);
+            lock (Requests) Requests.Add((version, auth, message.Response.Status));
+        }
+    }
+
+    private static string ContainerOf(BlobLakeStore store) => store.Container.Name;
 
     /// <summary>Lets the first conditional Put Blob reach the service, then fails it as if the answer was lost on the wire.</summary>
     private sealed class LoseFirstAnswerPolicy(bool beforeSending) : HttpPipelinePolicy

@@ -5,7 +5,7 @@ using CryptoSentiment.Tests.Pipeline;
 namespace CryptoSentiment.Tests.Functions;
 
 /// <summary>
-/// The published handler with its lake in real Azurite (the Blob REST adapter, SharedKey): recorded host payloads land
+/// The published handler with its lake in real Azurite (the Blob SDK store, SharedKey): recorded host payloads land
 /// in bronze/silver/gold in the container, verify passes on the container, and redelivering the payloads adds nothing.
 /// </summary>
 [Collection(AzuriteCollection.Name)]

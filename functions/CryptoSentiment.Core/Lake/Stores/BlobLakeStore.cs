@@ -1,23 +1,31 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
+using Azure;
 using Azure.Core;
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using CryptoSentiment.Configuration;
 using CryptoSentiment.Lake.Stores.Blob;
 
 namespace CryptoSentiment.Lake.Stores;
 
 /// <summary>
-/// <see cref="ILakeStore"/> over a Blob container (ADLS Gen2 through the Blob API, or Azurite), optionally below a prefix.
+/// <see cref="ILakeStore"/> over a Blob container (ADLS Gen2 through the Blob API, or Azurite), optionally below a prefix,
+/// on the Azure.Storage.Blobs SDK: one <see cref="BlobContainerClient"/> per store, built from <see cref="BlobLakeStoreOptions"/>
+/// (service version pinned). What the SDK does not do is kept here:
 /// <list type="bullet">
 /// <item>Put-if-absent = Put Blob with <c>If-None-Match: *</c> (409 BlobAlreadyExists / 412 → false). When the create had to be
 /// retried (the first answer was lost) and the blob now holds exactly our bytes, the create was ours → true.</item>
-/// <item>Files larger than <see cref="BlobRestClientOptions.SingleUploadThreshold"/> go up as blocks (Put Block + Put Block List),
-/// read from disk block by block, so a large parquet file never sits in memory.</item>
+/// <item>Files larger than <see cref="BlobLakeStoreOptions.SingleUploadThreshold"/> go up as blocks (Put Block + Put Block List,
+/// the SDK's parallel upload from the file), so a large parquet file never sits in memory whole.</item>
 /// <item><see cref="MaterializeAsync"/> downloads into a cache folder that mirrors the blob path (Hive partition folders such as
 /// <c>day=2026-11-21/</c> stay visible to DuckDB); a cached copy is revalidated with <c>If-None-Match: &lt;etag&gt;</c>
 /// (304 = reuse) and replaced atomically when the blob changed.</item>
+/// <item>Service failures raise <see cref="RequestFailedException"/> naming the operation, the blob (or container), the HTTP
+/// status and the error code; the SDK's exception is the inner one.</item>
 /// </list>
 /// </summary>
 public sealed class BlobLakeStore : ILakeStore
@@ -28,18 +36,39 @@ public sealed class BlobLakeStore : ILakeStore
     private readonly object _containerGate = new();
     private Task? _containerReady;
 
-    public BlobRestClient Client { get; }
+    /// <summary>The store's container client (its pipeline: the options' retries, transport and policies).</summary>
+    public BlobContainerClient Container { get; }
 
-    /// <param name="client">The container client.</param>
+    public BlobLakeStoreOptions Options { get; }
+
+    /// <summary>The container URL, e.g. <c>https://acct.blob.core.windows.net/lake</c> or <c>http://127.0.0.1:10000/devstoreaccount1/lake</c>.</summary>
+    public Uri ContainerUri { get; }
+
+    /// <summary>A store signing with the account key (the emulator).</summary>
     /// <param name="prefix">Folder inside the container that is the lake root ("" = the container itself).</param>
-    public BlobLakeStore(BlobRestClient client, string prefix = "")
+    public BlobLakeStore(Uri containerUri, StorageSharedKeyCredential key, BlobLakeStoreOptions? options = null, string prefix = "")
+        : this(containerUri, options ?? new BlobLakeStoreOptions(), prefix, o => new BlobContainerClient(containerUri, key, o)) { }
+
+    /// <summary>A store sending Entra bearer tokens (https only).</summary>
+    /// <param name="prefix">Folder inside the container that is the lake root ("" = the container itself).</param>
+    public BlobLakeStore(Uri containerUri, TokenCredential credential, BlobLakeStoreOptions? options = null, string prefix = "")
+        : this(containerUri, options ?? new BlobLakeStoreOptions(), prefix, o => new BlobContainerClient(containerUri, credential, o)) { }
+
+    private BlobLakeStore(Uri containerUri, BlobLakeStoreOptions options, string prefix, Func<BlobLakeStoreOptions, BlobContainerClient> connect)
     {
-        ArgumentNullException.ThrowIfNull(client);
-        Client = client;
+        ArgumentNullException.ThrowIfNull(containerUri);
+        ContainerUri = containerUri;
+        Options = options;
         _prefix = prefix.Trim('/');
         if (_prefix.Length > 0) LakePath.Validate(_prefix);
-        Root = client.ContainerUri.AbsoluteUri.TrimEnd('/') + (_prefix.Length > 0 ? "/" + _prefix : "");
-        var cacheBase = client.Options.CacheDirectory ?? Path.Combine(Path.GetTempPath(), "crypto-sentiment", "lake-cache");
+        Container = connect(options);
+        // The SDK recognises path-style (emulator) URLs by an IPv4 host or an emulator port; it would misplace blobs under others.
+        var container = containerUri.AbsoluteUri.TrimEnd('/');
+        if (Container.GetBlobClient("probe").Uri.AbsoluteUri != container + "/probe")
+            throw new ArgumentException($"Blob container URL '{container}' is path-style on a host the Azure SDK does not read as one: " +
+                                        "use an IPv4 address (e.g. http://127.0.0.1:<port>/devstoreaccount1/<container>) for the emulator.");
+        Root = container + (_prefix.Length > 0 ? "/" + _prefix : "");
+        var cacheBase = options.CacheDirectory ?? Path.Combine(Path.GetTempPath(), "crypto-sentiment", "lake-cache");
         _cacheRoot = Path.Combine(Path.GetFullPath(cacheBase), Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Root)))[..16]);
     }
 
@@ -47,26 +76,27 @@ public sealed class BlobLakeStore : ILakeStore
     /// The store named by <c>LAKE_URI</c> with <c>LAKE_AUTH</c>: default <c>managedidentity</c> for https URLs; plain-http URLs
     /// (the emulator) need <c>sharedkey</c> with <c>LAKE_ACCOUNT_KEY</c> (bearer tokens are only sent over https).
     /// </summary>
-    public static BlobLakeStore FromSettings(Settings settings, BlobRestClientOptions? options = null, TokenCredential? credential = null)
+    public static BlobLakeStore FromSettings(Settings settings, BlobLakeStoreOptions? options = null, TokenCredential? credential = null)
     {
         var address = BlobLakeAddress.Parse(settings.LakeUri);
         var auth = (settings.LakeAuth ?? (address.IsHttps ? "managedidentity" : "sharedkey")).Trim().ToLowerInvariant();
-        BlobRestClient client;
         if (auth == "sharedkey")
         {
             if (string.IsNullOrWhiteSpace(settings.LakeAccountKey))
                 throw new ArgumentException($"LAKE_URI '{settings.LakeUri}' with LAKE_AUTH=sharedkey needs LAKE_ACCOUNT_KEY (the emulator's account key).");
-            client = new BlobRestClient(address.ContainerUri, new StorageSharedKey(address.Account, settings.LakeAccountKey), options);
+            var key = settings.LakeAccountKey.Trim();
+            if (!Convert.TryFromBase64String(key, new byte[key.Length], out _))
+                throw new ArgumentException($"The account key for '{address.Account}' is not valid base64 (LAKE_ACCOUNT_KEY).");
+            return new BlobLakeStore(address.ContainerUri, new StorageSharedKeyCredential(address.Account, key), options, address.Prefix);
         }
-        else if (auth is "managedidentity" or "azurecli" or "default")
+        if (auth is "managedidentity" or "azurecli" or "default")
         {
             if (!address.IsHttps)
                 throw new ArgumentException($"LAKE_URI '{settings.LakeUri}': LAKE_AUTH={auth} sends bearer tokens, which need https; " +
                                             "for the emulator over http use LAKE_AUTH=sharedkey with LAKE_ACCOUNT_KEY.");
-            client = new BlobRestClient(address.ContainerUri, credential ?? LakeCredentials.Create(auth), options);
+            return new BlobLakeStore(address.ContainerUri, credential ?? LakeCredentials.Create(auth), options, address.Prefix);
         }
-        else throw new ArgumentException($"LAKE_AUTH '{auth}' is not one of: managedidentity, sharedkey, azurecli, default.");
-        return new BlobLakeStore(client, address.Prefix);
+        throw new ArgumentException($"LAKE_AUTH '{auth}' is not one of: managedidentity, sharedkey, azurecli, default.");
     }
 
     public string Root { get; }
@@ -76,6 +106,10 @@ public sealed class BlobLakeStore : ILakeStore
 
     private string BlobName(string path) => _prefix.Length == 0 ? LakePath.Validate(path) : _prefix + "/" + LakePath.Validate(path);
 
+    private BlobClient Blob(string name) => Container.GetBlobClient(name);
+
+    private static BlobHttpHeaders OctetStream() => new() { ContentType = "application/octet-stream" };
+
     public string? LocalPath(string path)
     {
         LakePath.Validate(path);
@@ -84,7 +118,8 @@ public sealed class BlobLakeStore : ILakeStore
 
     public async Task<byte[]?> ReadAsync(string path, CancellationToken ct = default)
     {
-        using var d = await Client.GetBlobAsync(BlobName(path), ct: ct).ConfigureAwait(false);
+        var name = BlobName(path);
+        using var d = await DownloadAsync(name, new BlobDownloadOptions(), ct).ConfigureAwait(false);
         return d is null ? null : await ReadAllAsync(d, ct).ConfigureAwait(false);
     }
 
@@ -93,13 +128,44 @@ public sealed class BlobLakeStore : ILakeStore
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        using var d = await Client.GetBlobAsync(BlobName(path), offset, length, ct: ct).ConfigureAwait(false);
-        return d is null ? null : await ReadAllAsync(d, ct).ConfigureAwait(false);
+        var name = BlobName(path);
+        if (length == 0) return [];
+        try
+        {
+            using var d = await DownloadAsync(name, new BlobDownloadOptions { Range = new HttpRange(offset, length) }, ct).ConfigureAwait(false);
+            return d is null ? null : await ReadAllAsync(d, ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 416) { return []; } // InvalidRange: the range starts at or past the end
     }
 
-    private static async Task<byte[]> ReadAllAsync(BlobDownload d, CancellationToken ct)
+    /// <summary>
+    /// Get Blob, streaming; null when the blob (or its container) does not exist. With an <c>If-None-Match</c> condition the
+    /// SDK answers a still-matching ETag with a body-less 304 response (<see cref="Response{T}.HasValue"/> false): then
+    /// <paramref name="notModified"/> is set and the result is null. Other failures name the blob.
+    /// </summary>
+    private async Task<BlobDownloadStreamingResult?> DownloadAsync(string name, BlobDownloadOptions options, CancellationToken ct,
+        StrongBox<bool>? notModified = null)
     {
-        using var ms = new MemoryStream(d.ContentLength is > 0 and < int.MaxValue ? (int)d.ContentLength : 0);
+        Response<BlobDownloadStreamingResult> r;
+        try { r = await Blob(name).DownloadStreamingAsync(options, ct).ConfigureAwait(false); }
+        catch (RequestFailedException e) when (e.Status == 404) { return null; }
+        catch (RequestFailedException e) when (e.Status == 416 && options.Range != default) { throw; } // InvalidRange: ReadRangeAsync answers empty
+        catch (RequestFailedException e) { throw Failure(e, "Get Blob", name); }
+        if (r.HasValue) return r.Value;
+        var raw = r.GetRawResponse();
+        if (raw.Status == 304 && notModified is not null)
+        {
+            raw.Dispose();
+            notModified.Value = true;
+            return null;
+        }
+        throw Failure(new RequestFailedException(raw), "Get Blob", name);
+    }
+
+    private static async Task<byte[]> ReadAllAsync(BlobDownloadStreamingResult d, CancellationToken ct)
+    {
+        var length = d.Details.ContentLength;
+        using var ms = new MemoryStream(length is > 0 and < int.MaxValue ? (int)length : 0);
         await d.Content.CopyToAsync(ms, ct).ConfigureAwait(false);
         return ms.ToArray();
     }
@@ -108,64 +174,53 @@ public sealed class BlobLakeStore : ILakeStore
     {
         var name = BlobName(path);
         await EnsureContainerAsync(ct).ConfigureAwait(false);
-        var outcome = await Client.PutBlobAsync(name, RequestContent.Create(content), ifNoneMatchAll: true, ct).ConfigureAwait(false);
-        if (outcome.Created) return true;
-        if (!outcome.Retried) return false;
-        // The first attempt may have created the blob and lost its answer: then the blob holds exactly our bytes.
-        var existing = await ReadAsync(path, ct).ConfigureAwait(false);
-        return existing is not null && existing.AsSpan().SequenceEqual(content.Span);
+        var attempts = new AttemptLog();
+        try
+        {
+            var options = new BlobUploadOptions { HttpHeaders = OctetStream(), Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } };
+            using (AttemptLog.Scope(attempts))
+                await Container.GetBlockBlobClient(name).UploadAsync(BinaryData.FromBytes(content).ToStream(), options, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            if (!attempts.Retried) return false;
+            // The first attempt may have created the blob and lost its answer: then the blob holds exactly our bytes.
+            var existing = await ReadAsync(path, ct).ConfigureAwait(false);
+            return existing is not null && existing.AsSpan().SequenceEqual(content.Span);
+        }
+        catch (RequestFailedException e) { throw Failure(e, "Put Blob", name); }
     }
 
     public async Task PutAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default)
     {
         var name = BlobName(path);
         await EnsureContainerAsync(ct).ConfigureAwait(false);
-        await Client.PutBlobAsync(name, RequestContent.Create(content), ifNoneMatchAll: false, ct).ConfigureAwait(false);
+        try
+        {
+            await Container.GetBlockBlobClient(name).UploadAsync(BinaryData.FromBytes(content).ToStream(),
+                new BlobUploadOptions { HttpHeaders = OctetStream() }, ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) { throw Failure(e, "Put Blob", name); }
     }
 
+    /// <summary>One Put Blob up to <see cref="BlobLakeStoreOptions.SingleUploadThreshold"/>, else blocks uploaded in parallel from the file.</summary>
     public async Task PutFileAsync(string path, string localFile, CancellationToken ct = default)
     {
         var name = BlobName(path);
         await EnsureContainerAsync(ct).ConfigureAwait(false);
-        var length = new FileInfo(localFile).Length;
-        if (length <= Client.Options.SingleUploadThreshold)
+        var options = new BlobUploadOptions
         {
-            await using var fs = new FileStream(localFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-            await Client.PutBlobAsync(name, RequestContent.Create(fs), ifNoneMatchAll: false, ct).ConfigureAwait(false);
-            return;
-        }
-        await PutBlocksAsync(name, localFile, length, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>Uploads a large file as blocks (parallel, each read from disk into a pooled buffer), then commits the list.</summary>
-    private async Task PutBlocksAsync(string name, string localFile, long length, CancellationToken ct)
-    {
-        var blockSize = Client.Options.BlockSize;
-        var count = checked((int)((length + blockSize - 1) / blockSize));
-        if (count > 50_000) throw new IOException($"'{localFile}' needs {count} blocks of {blockSize} bytes; a blob holds at most 50,000 (raise BlockSize).");
-        var upload = Guid.NewGuid().ToString("N");
-        var ids = Enumerable.Range(0, count).Select(i => Convert.ToBase64String(Encoding.ASCII.GetBytes($"{upload}-{i:D6}"))).ToArray();
-        using var handle = File.OpenHandle(localFile, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Client.Options.MaxConcurrency), CancellationToken = ct };
-        await Parallel.ForEachAsync(Enumerable.Range(0, count), parallel, async (i, token) =>
-        {
-            var offset = (long)i * blockSize;
-            var size = (int)Math.Min(blockSize, length - offset);
-            var buffer = ArrayPool<byte>.Shared.Rent(size);
-            try
+            HttpHeaders = OctetStream(),
+            TransferOptions = new StorageTransferOptions
             {
-                var read = 0;
-                while (read < size)
-                {
-                    var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(read, size - read), offset + read, token).ConfigureAwait(false);
-                    if (n == 0) throw new IOException($"'{localFile}' shrank while it was uploaded to '{name}'.");
-                    read += n;
-                }
-                await Client.PutBlockAsync(name, ids[i], RequestContent.Create(new ReadOnlyMemory<byte>(buffer, 0, size)), token).ConfigureAwait(false);
-            }
-            finally { ArrayPool<byte>.Shared.Return(buffer); }
-        }).ConfigureAwait(false);
-        await Client.PutBlockListAsync(name, ids, ifNoneMatchAll: false, ct).ConfigureAwait(false);
+                InitialTransferSize = Options.SingleUploadThreshold,
+                MaximumTransferSize = Options.BlockSize,
+                MaximumConcurrency = Math.Max(1, Options.MaxConcurrency),
+            },
+        };
+        try { await Blob(name).UploadAsync(localFile, options, ct).ConfigureAwait(false); }
+        catch (RequestFailedException e) { throw Failure(e, "Upload", name); }
     }
 
     public async IAsyncEnumerable<LakeEntry> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken ct = default)
@@ -173,25 +228,32 @@ public sealed class BlobLakeStore : ILakeStore
         LakePath.ValidatePrefix(prefix);
         var full = _prefix.Length == 0 ? prefix : _prefix + "/" + prefix;
         var entries = new List<LakeEntry>();
-        string? marker = null;
-        do
+        try
         {
-            var page = await Client.ListBlobsAsync(full, marker, ct: ct).ConfigureAwait(false);
-            foreach (var b in page.Blobs)
-            {
-                if (!b.Name.StartsWith(full, StringComparison.Ordinal)) continue;
-                var rel = _prefix.Length == 0 ? b.Name : b.Name[(_prefix.Length + 1)..];
-                if (LakePath.IsValid(rel, out _)) entries.Add(new LakeEntry(rel, b.Size, b.LastModified));
-            }
-            marker = page.NextMarker;
-        } while (marker is not null);
+            var pages = Container.GetBlobsAsync(new GetBlobsOptions { Prefix = full.Length == 0 ? null : full }, ct).AsPages(null, Options.ListPageSize);
+            await foreach (var page in pages.ConfigureAwait(false))
+                foreach (var b in page.Values)
+                {
+                    if (!b.Name.StartsWith(full, StringComparison.Ordinal)) continue;
+                    var rel = _prefix.Length == 0 ? b.Name : b.Name[(_prefix.Length + 1)..];
+                    if (LakePath.IsValid(rel, out _))
+                        entries.Add(new LakeEntry(rel, b.Properties.ContentLength ?? 0, b.Properties.LastModified ?? DateTimeOffset.MinValue));
+                }
+        }
+        catch (RequestFailedException e) when (e.Status == 404 && e.ErrorCode == "ContainerNotFound") { } // nothing written yet
+        catch (RequestFailedException e) { throw Failure(e, "List Blobs", full.Length == 0 ? null : full + "*"); }
         // The service sorts by UTF-8 bytes; the contract is ordinal (UTF-16) order.
         entries.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         foreach (var e in entries) yield return e;
     }
 
-    public async Task DeleteAsync(string path, CancellationToken ct = default) =>
-        await Client.DeleteBlobAsync(BlobName(path), ct).ConfigureAwait(false);
+    public async Task DeleteAsync(string path, CancellationToken ct = default)
+    {
+        var name = BlobName(path);
+        try { await Blob(name).DeleteAsync(DeleteSnapshotsOption.None, null, ct).ConfigureAwait(false); }
+        catch (RequestFailedException e) when (e.Status == 404) { }
+        catch (RequestFailedException e) { throw Failure(e, "Delete Blob", name); }
+    }
 
     public async Task<string> MaterializeAsync(string path, CancellationToken ct = default)
     {
@@ -203,14 +265,16 @@ public sealed class BlobLakeStore : ILakeStore
         try
         {
             var cached = CachedETag(local, meta);
-            using var d = await Client.GetBlobAsync(name, ifNoneMatch: cached, ct: ct).ConfigureAwait(false);
+            var options = new BlobDownloadOptions { Conditions = cached is null ? null : new BlobRequestConditions { IfNoneMatch = new ETag(cached) } };
+            var notModified = new StrongBox<bool>();
+            using var d = await DownloadAsync(name, options, ct, notModified).ConfigureAwait(false);
+            if (notModified.Value) return local; // the cached copy is current
             if (d is null)
             {
                 TryDelete(meta);
                 TryDelete(local);
                 throw new FileNotFoundException($"Lake object '{path}' not found in {Root}.", path);
             }
-            if (d.NotModified) return local;
             Directory.CreateDirectory(Path.GetDirectoryName(local)!);
             var tmp = $"{local}.dl-{Guid.NewGuid():N}";
             try
@@ -218,11 +282,12 @@ public sealed class BlobLakeStore : ILakeStore
                 await using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
                     await d.Content.CopyToAsync(fs, ct).ConfigureAwait(false);
                 var size = new FileInfo(tmp).Length;
-                if (d.ContentLength > 0 && size != d.ContentLength)
-                    throw new IOException($"Download of '{path}' from {Root} ended after {size} of {d.ContentLength} bytes.");
+                var expected = d.Details.ContentLength;
+                if (expected > 0 && size != expected)
+                    throw new IOException($"Download of '{path}' from {Root} ended after {size} of {expected} bytes.");
                 TryDelete(meta);
                 File.Move(tmp, local, overwrite: true);
-                if (d.ETag is { } etag) await File.WriteAllTextAsync(meta, $"{etag}\n{size}\n", ct).ConfigureAwait(false);
+                if (d.Details.ETag.ToString() is { Length: > 0 } etag) await File.WriteAllTextAsync(meta, $"{etag}\n{size}\n", ct).ConfigureAwait(false);
             }
             finally { TryDelete(tmp); }
             return local;
@@ -245,7 +310,7 @@ public sealed class BlobLakeStore : ILakeStore
     /// <summary>Creates the container once per store (on the first write) unless it exists.</summary>
     private Task EnsureContainerAsync(CancellationToken ct)
     {
-        if (!Client.Options.CreateContainerIfMissing) return Task.CompletedTask;
+        if (!Options.CreateContainerIfMissing) return Task.CompletedTask;
         lock (_containerGate)
         {
             if (_containerReady is null || _containerReady.IsFaulted || _containerReady.IsCanceled)
@@ -256,12 +321,25 @@ public sealed class BlobLakeStore : ILakeStore
 
     private async Task CreateContainerAsync(CancellationToken ct)
     {
-        try { await Client.CreateContainerAsync(ct).ConfigureAwait(false); }
-        catch (Azure.RequestFailedException e) when (e.Status == 403)
+        try
         {
-            // An identity allowed to write blobs but not to create containers: fine when the container is already there.
-            if (!await Client.ContainerExistsAsync(ct).ConfigureAwait(false)) throw;
+            try { await Container.CreateIfNotExistsAsync(PublicAccessType.None, null, null, ct).ConfigureAwait(false); }
+            catch (RequestFailedException e) when (e.Status == 403)
+            {
+                // An identity allowed to write blobs but not to create containers: fine when the container is already there.
+                if (!(await Container.ExistsAsync(ct).ConfigureAwait(false)).Value) throw;
+            }
         }
+        catch (RequestFailedException e) { throw Failure(e, "Create Container", null); }
+    }
+
+    /// <summary>The SDK's failure, restated with the operation, the blob (or the container) and the status; the original is inner.</summary>
+    private RequestFailedException Failure(RequestFailedException e, string operation, string? blob)
+    {
+        var what = blob is null ? $"container {ContainerUri.AbsoluteUri.TrimEnd('/')}" : $"blob '{blob}' in {ContainerUri.AbsoluteUri.TrimEnd('/')}";
+        var status = e.Status == 0 ? $"no answer ({e.Message})" : $"{e.Status} {e.GetRawResponse()?.ReasonPhrase}".TrimEnd();
+        return new RequestFailedException(e.Status, $"{operation} on {what} failed: {status}{(string.IsNullOrEmpty(e.ErrorCode) ? "" : $" ({e.ErrorCode})")}",
+            e.ErrorCode, e);
     }
 
     private static void TryDelete(string file)
