@@ -47,6 +47,10 @@ public sealed class BlobLakeStoreOptions : BlobClientOptions
         Retry.NetworkTimeout = TimeSpan.FromSeconds(100);
         Diagnostics.ApplicationId = "crypto-sentiment";
         Diagnostics.IsLoggingContentEnabled = false;
+        // The lake makes many small requests per batch (commits, probes for the next version, cache revalidation): the SDK's
+        // per-request logging and tracing scopes cost more there than they tell. Failures still carry status and error code.
+        Diagnostics.IsLoggingEnabled = false;
+        Diagnostics.IsDistributedTracingEnabled = false;
         // First of the per-try policies, so it sees every attempt, even one a later policy fails before it is sent.
         AddPolicy(AttemptLogPolicy.Instance, HttpPipelinePosition.PerRetry);
     }
