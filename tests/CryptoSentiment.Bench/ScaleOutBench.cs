@@ -32,10 +32,10 @@ internal static class ScaleOutBench
         var exe = FindHandler();
         var start = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-3), TimeSpan.Zero);
         var stream = new SampleStreamGenerator(29, start).Generate(Partitions * BatchesPerPartition * BatchSize + 400, 72);
-        var batches = stream.ToBatches(EventStream.News, BatchSize, Partitions).GroupBy(b => b.PartitionId)
-            .Select(g => g.Take(BatchesPerPartition).Select(b => HostPayloadWriter.EventHubBatch(b, "news")).ToList()).ToList();
-        var events = stream.ToBatches(EventStream.News, BatchSize, Partitions).GroupBy(b => b.PartitionId)
-            .Sum(g => g.Take(BatchesPerPartition).Sum(b => b.Events.Count));
+        var measured = stream.ToBatches(EventStream.News, BatchSize, Partitions).GroupBy(b => b.PartitionId)
+            .Select(g => g.Take(BatchesPerPartition).ToList()).ToList();
+        var batches = measured.Select(p => p.Select(b => HostPayloadWriter.EventHubBatch(b, "news")).ToList()).ToList();
+        var events = measured.Sum(p => p.Sum(b => b.Events.Count));
         var r = new Dictionary<string, double> { ["events"] = events, ["partitions"] = Partitions, ["published_handler"] = exe.Contains("/dist/") ? 1 : 0 };
         var runs = InstanceCounts.ToDictionary(n => n, _ => new List<Dictionary<string, double>>());
         for (var round = 0; round < Rounds; round++)
