@@ -53,6 +53,8 @@ internal static class BenchCommand
                 case "handler": Emit(await HandlerPhase(r.GetValue(handlerEvents), ct)); return 0;
                 case "enrich": Emit(await BenchEnrich.RunAsync(ct)); return 0;
                 case "scaleout": Emit(await ScaleOutPhase(null, ct)); return 0;
+                case "blob-ops": Emit(await BlobOpsBench.RunAsync(Settings.FromEnvironment(), 1000, ct)); return 0;
+                case "scaleout-blob": Emit(await ScaleOutPhase(BlobEnvironment(Settings.FromEnvironment()), ct)); return 0;
                 case "history": return await HistoryBench.RunAloneAsync(r.GetValue(historyNews), r.GetValue(historyKeep), ct);
                 case "history-cold": Emit(await HistoryBench.ColdAsync(HistoryChild(), ct)); return 0;
                 case "history-warm": Emit(await HistoryBench.WarmAsync(HistoryChild(), ct)); return 0;
@@ -78,12 +80,7 @@ internal static class BenchCommand
                     using var server = await AzuriteServer.StartAsync(ct: ct);
                     var lake = server.LakeSettings("bench-" + Guid.NewGuid().ToString("N"));
                     ctx.Status("bench: ingest with the lake on Azurite (child process, one core)");
-                    var env = new Dictionary<string, string>
-                    {
-                        ["LAKE_URI"] = lake.LakeUri,
-                        ["LAKE_AUTH"] = "sharedkey",
-                        ["LAKE_ACCOUNT_KEY"] = lake.LakeAccountKey!,
-                    };
+                    var env = BlobEnvironment(lake);
                     results["ingest-blob"] = await Child("ingest-blob", r.GetValue(events), r.GetValue(silverRows), ct, env);
                     ctx.Status("bench: Functions handler with the lake on Azurite (child process, one core)");
                     results["handler-blob"] = await Child("handler-blob", r.GetValue(events), r.GetValue(silverRows), ct, env, r.GetValue(handlerEvents));
@@ -155,6 +152,14 @@ internal static class BenchCommand
         }
         finally { dir.Delete(true); }
     }
+
+    /// <summary>The app settings (environment) of a SharedKey Blob lake.</summary>
+    private static Dictionary<string, string> BlobEnvironment(Settings lake) => new()
+    {
+        ["LAKE_URI"] = lake.LakeUri,
+        ["LAKE_AUTH"] = "sharedkey",
+        ["LAKE_ACCOUNT_KEY"] = lake.LakeAccountKey ?? throw new ArgumentException("LAKE_ACCOUNT_KEY is not set"),
+    };
 
     /// <summary>The scale-out phase on a temp folder lake per instance count, or on fresh containers of the Blob lake in <paramref name="blob"/>.</summary>
     private static async Task<Dictionary<string, double>> ScaleOutPhase(Dictionary<string, string>? blob, CancellationToken ct)
