@@ -20,9 +20,16 @@ public sealed class SeenFiles
     public async Task<(IReadOnlyList<string> StorePaths, IReadOnlyList<string> LocalFiles)> UnseenAsync(
         ILakeStore store, IReadOnlyList<string> live, CancellationToken ct)
     {
+        var fresh = Unseen(live);
+        return fresh.Count == 0 ? ([], []) : (fresh, await store.MaterializeAllAsync(fresh, ct: ct));
+    }
+
+    /// <summary>The files of <paramref name="live"/> not seen yet (nothing is downloaded); forgets seen files no longer live.</summary>
+    public IReadOnlyList<string> Unseen(IReadOnlyList<string> live)
+    {
         var fresh = live.Where(p => !_seen.Contains(p)).ToList();
         if (_seen.Count > live.Count - fresh.Count) _seen = live.Where(_seen.Contains).ToHashSet(StringComparer.Ordinal); // removed files
-        return fresh.Count == 0 ? ([], []) : (fresh, await store.MaterializeAllAsync(fresh, ct: ct));
+        return fresh;
     }
 
     /// <summary>Marks files as read (after reading them, or for files this process wrote itself).</summary>

@@ -77,6 +77,7 @@ public class ScaleOutTests
         gate.Release();
         Assert.Equal(10, (await ingestB).Accepted);
         Assert.Equal((1, 0), (b.Silver.Rebases, b.Silver.Redos));
+        Assert.Equal(0, b.Silver.IndexFor(EventStream.News).FilesRead); // A's keys came with its commit (add tags), no file was read
 
         // 2. A's batch holds one of B's articles (the same id, another partition): a real conflict. B redoes and counts it a duplicate.
         held = gate.Arm(silverCommit);
@@ -89,6 +90,7 @@ public class ScaleOutTests
         var ob = await ingestB;
         Assert.Equal((4, 1), (ob.Accepted, ob.Duplicates));
         Assert.Equal(1, b.Silver.Redos);
+        Assert.Equal(0, b.Silver.IndexFor(EventStream.News).FilesRead);
 
         using var c = await ViewsAsync(a.Lake);
         Assert.Equal(0, c.Scalar<long>("SELECT count(*) - count(DISTINCT article_id) FROM silver_news_sentiment"));

@@ -10,9 +10,16 @@ namespace CryptoSentiment.Pipeline.Silver;
 /// days its events need (their own day, and for keys compared across days the window around it), reading only files of
 /// those partitions it has not read before — other writers' commits and compacted files included. Days not used for a
 /// while are evicted, so memory and cold-start work follow the window, not the table's history (ARCHITECTURE §9).
+/// Keys are held as their <see cref="DedupeKeys"/> digests. A file whose <c>add</c> carries its keys (<see cref="DedupeKeys.Tag"/>,
+/// written by every silver commit) is learnt from the log alone; only untagged files are downloaded and read.
 /// Not thread-safe by itself: callers hold <see cref="LockAsync"/> around every use (batches of several partitions share it).
 /// </summary>
-public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxDays = DedupeIndex.DefaultMaxDays)
+/// <param name="keyExpression">SQL over a file's columns giving its keys (one or more rows per row, NULLs skipped).</param>
+/// <param name="dayColumn">The table's day partition column.</param>
+/// <param name="maxDays">Days kept in memory at most.</param>
+/// <param name="readTags">Trust <see cref="DedupeKeys.Tag"/> on <c>add</c> actions: only for the key expression the silver step
+/// writes those tags with.</param>
+public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxDays = DedupeIndex.DefaultMaxDays, bool readTags = false)
 {
     /// <summary>Days kept in memory at most (least recently used go first); a window of ±7 days needs 15.</summary>
     public const int DefaultMaxDays = 64;
@@ -20,9 +27,9 @@ public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxD
     private sealed class Day
     {
         /// <summary>Keys of committed files.</summary>
-        public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
+        public HashSet<UInt128> Keys { get; } = [];
         /// <summary>Keys claimed by batches in flight (not committed yet): released on failure, confirmed on commit.</summary>
-        public HashSet<string> Claimed { get; } = new(StringComparer.Ordinal);
+        public HashSet<UInt128> Claimed { get; } = [];
         public SeenFiles Files { get; } = new();
         public long LastUsed { get; set; }
     }
@@ -50,56 +57,76 @@ public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxD
     /// <summary>Days held in memory.</summary>
     public int DaysLoaded => _days.Count;
 
-    /// <summary>Files read so far by <see cref="LoadAsync"/> (for tests and the bench: cold-start work).</summary>
+    /// <summary>Files whose parquet was read for their keys so far (for tests and the bench: cold-start work).</summary>
     public long FilesRead { get; private set; }
 
+    /// <summary>Files whose keys came from their <c>add</c> tag instead (nothing downloaded or read).</summary>
+    public long FilesFromTags { get; private set; }
+
     /// <summary>True when a committed row or a batch in flight holds <paramref name="key"/> on <paramref name="day"/>.</summary>
-    public bool Contains(DateOnly day, string key) => _days.TryGetValue(day, out var d) && (d.Keys.Contains(key) || d.Claimed.Contains(key));
+    public bool Contains(DateOnly day, string key) => Contains(day, DedupeKeys.Hash(key));
+
+    /// <inheritdoc cref="Contains(DateOnly, string)"/>
+    public bool Contains(DateOnly day, UInt128 key) => _days.TryGetValue(day, out var d) && (d.Keys.Contains(key) || d.Claimed.Contains(key));
 
     /// <summary>Claims a key for a batch in flight; false when it is already held.</summary>
-    public bool Claim(DateOnly day, string key)
+    public bool Claim(DateOnly day, UInt128 key)
     {
         var d = Get(day);
         return !d.Keys.Contains(key) && d.Claimed.Add(key);
     }
 
     /// <summary>Gives a claim back (the batch did not commit); keys of committed files stay whatever is released.</summary>
-    public void Unclaim(DateOnly day, string key)
+    public void Unclaim(DateOnly day, UInt128 key)
     {
         if (_days.TryGetValue(day, out var d)) d.Claimed.Remove(key);
     }
 
     /// <summary>The batch holding the claim committed: the key is now a committed one.</summary>
-    public void Confirm(DateOnly day, string key)
+    public void Confirm(DateOnly day, UInt128 key)
     {
         var d = Get(day);
         d.Claimed.Remove(key);
         d.Keys.Add(key);
     }
 
-    /// <summary>Makes sure the keys of <paramref name="days"/> in <paramref name="snapshot"/> are loaded (only unread files are read, in one query).</summary>
+    /// <summary>
+    /// Makes sure the keys of <paramref name="days"/> in <paramref name="snapshot"/> are loaded: files not seen yet give their
+    /// keys from their <c>add</c> tag, or else are read (all of them in one query).
+    /// </summary>
     public async Task LoadAsync(DuckDbConnection c, ILakeStore store, Snapshot snapshot, IReadOnlySet<DateOnly> days, CancellationToken ct)
     {
         var stamp = ++_clock;
         var byDay = snapshot.FilesOnDays(dayColumn, days).GroupBy(a => Snapshot.PartitionDay(a.PartitionValues, dayColumn)!.Value)
-            .ToDictionary(g => g.Key, g => g.Select(snapshot.StorePath).ToList());
-        var read = new List<(Day Day, IReadOnlyList<string> Fresh, IReadOnlyList<string> Locals)>();
+            .ToDictionary(g => g.Key, g => g.ToList());
+        var untagged = new List<(Day Day, string Path)>();
         foreach (var day in days)
         {
             var d = Get(day);
             d.LastUsed = stamp;
-            if (!byDay.TryGetValue(day, out var paths)) continue;
-            var (fresh, locals) = await d.Files.UnseenAsync(store, paths, ct);
-            if (fresh.Count > 0) read.Add((d, fresh, locals));
-        }
-        if (read.Count > 0)
-        {
-            ReadKeys(c, read.SelectMany(x => x.Locals.Select(l => (l, x.Day))), (day, key) => day.Keys.Add(key));
-            foreach (var (d, fresh, _) in read)
+            if (!byDay.TryGetValue(day, out var adds)) continue;
+            var paths = adds.Select(snapshot.StorePath).ToList();
+            var fresh = d.Files.Unseen(paths);
+            if (fresh.Count == 0) continue;
+            var freshSet = fresh.ToHashSet(StringComparer.Ordinal);
+            for (var i = 0; i < adds.Count; i++)
             {
-                d.Files.MarkSeen(fresh);
-                FilesRead += fresh.Count;
+                if (!freshSet.Contains(paths[i])) continue;
+                if (readTags && DedupeKeys.FromTags(adds[i]) is { } keys)
+                {
+                    d.Keys.UnionWith(keys);
+                    d.Files.MarkSeen([paths[i]]);
+                    FilesFromTags++;
+                }
+                else untagged.Add((d, paths[i]));
             }
+        }
+        if (untagged.Count > 0)
+        {
+            var locals = await store.MaterializeAllAsync(untagged.Select(x => x.Path).ToList(), ct: ct);
+            ReadKeys(c, untagged.Select((x, i) => (locals[i], x.Day)), (day, key) => day.Keys.Add(key));
+            foreach (var (d, path) in untagged) d.Files.MarkSeen([path]);
+            FilesRead += untagged.Count;
         }
         Evict(stamp);
     }
@@ -108,7 +135,7 @@ public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxD
     /// Reads the keys of local parquet files in one query (a query per day costs a parse, a plan and a thread hand-off each:
     /// with several writers on one table, most batches have fresh files of others on several days).
     /// </summary>
-    private void ReadKeys<T>(DuckDbConnection c, IEnumerable<(string Local, T Tag)> files, Action<T, string> onKey)
+    private void ReadKeys<T>(DuckDbConnection c, IEnumerable<(string Local, T Tag)> files, Action<T, UInt128> onKey)
     {
         var tags = new Dictionary<string, T>(StringComparer.Ordinal);
         foreach (var (local, t) in files) tags[local] = t;
@@ -119,33 +146,46 @@ public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxD
         {
             var file = r.GetString(0);
             if (!ReferenceEquals(file, lastFile) && file != lastFile) { current = tags[file]; lastFile = file; }
-            onKey(current, r.GetString(1));
+            onKey(current, DedupeKeys.Hash(r.GetString(1)));
         }
     }
 
     /// <summary>
-    /// Reads the keys of <paramref name="adds"/> (files other writers committed after the snapshot a batch was checked against)
+    /// Learns the keys of <paramref name="adds"/> (files other writers committed after the snapshot a batch was checked against)
     /// that lie within <paramref name="window"/> days of a day in <paramref name="claims"/> (key → the days this batch claimed it
-    /// on), adds them to the index, and answers whether any of them is a key this batch claimed within the window: a real
-    /// duplicate between the two commits. Files of other days cannot hold one and are not read.
+    /// on) — from their tags, or by reading the untagged ones — adds them to the index, and answers whether any of them is a
+    /// key this batch claimed within the window: a real duplicate between the two commits. Files of other days cannot hold
+    /// one and are not looked at.
     /// </summary>
     public async Task<bool> CollidesAsync(DuckDbConnection c, ILakeStore store, string tablePath, IReadOnlyList<AddAction> adds,
-        IReadOnlyDictionary<string, List<DateOnly>> claims, int window, CancellationToken ct)
+        IReadOnlyDictionary<UInt128, List<DateOnly>> claims, int window, CancellationToken ct)
     {
         var claimDays = claims.Values.SelectMany(d => d).ToHashSet();
         bool Near(DateOnly day) => claimDays.Any(d => Math.Abs(d.DayNumber - day.DayNumber) <= window);
         var near = adds.Select(a => (Add: a, Day: Snapshot.PartitionDay(a.PartitionValues, dayColumn)))
-            .Where(x => x.Day is { } d && Near(d)).Select(x => (Path: DeltaPaths.StorePath(tablePath, x.Add), Day: x.Day!.Value)).ToList();
+            .Where(x => x.Day is { } d && Near(d)).Select(x => (x.Add, Path: DeltaPaths.StorePath(tablePath, x.Add), Day: x.Day!.Value)).ToList();
         if (near.Count == 0) return false;
-        var locals = await store.MaterializeAllAsync(near.Select(x => x.Path).ToList(), ct: ct);
         var collides = false;
-        ReadKeys(c, near.Select((x, i) => (locals[i], (Index: Get(x.Day), x.Day))), (at, key) =>
+        void Learn((Day Index, DateOnly Day) at, UInt128 key)
         {
             at.Index.Keys.Add(key);
             if (claims.TryGetValue(key, out var on) && on.Any(d => Math.Abs(d.DayNumber - at.Day.DayNumber) <= window)) collides = true;
-        });
-        foreach (var (path, day) in near) Get(day).Files.MarkSeen([path]);
-        FilesRead += near.Count;
+        }
+        var untagged = new List<(string Path, DateOnly Day)>();
+        foreach (var (add, path, day) in near)
+        {
+            if (!readTags || DedupeKeys.FromTags(add) is not { } keys) { untagged.Add((path, day)); continue; }
+            var at = (Get(day), day);
+            foreach (var key in keys) Learn(at, key);
+            FilesFromTags++;
+        }
+        if (untagged.Count > 0)
+        {
+            var locals = await store.MaterializeAllAsync(untagged.Select(x => x.Path).ToList(), ct: ct);
+            ReadKeys(c, untagged.Select((x, i) => (locals[i], (Index: Get(x.Day), x.Day))), Learn);
+            FilesRead += untagged.Count;
+        }
+        foreach (var (_, path, day) in near) Get(day).Files.MarkSeen([path]);
         return collides;
     }
 

@@ -30,9 +30,12 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
     public const int DefaultDedupeWindowDays = 7;
     private const string Staged = "stage_silver";
 
-    private readonly DedupeIndex _articles = new("unnest([article_id, 'url:' || canonical_url, 'title:' || title_key])", "day",
-        Math.Max(DedupeIndex.DefaultMaxDays, 4 * (2 * dedupeWindowDays + 1)));
-    private readonly DedupeIndex _prices = new("coin || '@' || epoch_us(ts)::VARCHAR", "day");
+    // The key expressions give, from a file, exactly the keys Tally claims for its rows (the add tags carry those).
+    public const string ArticleKeys = "unnest([article_id, 'url:' || canonical_url, 'title:' || title_key])";
+    public const string PriceKeys = "coin || '@' || epoch_us(ts)::VARCHAR";
+
+    private readonly DedupeIndex _articles = new(ArticleKeys, "day", Math.Max(DedupeIndex.DefaultMaxDays, 4 * (2 * dedupeWindowDays + 1)), readTags: true);
+    private readonly DedupeIndex _prices = new(PriceKeys, "day", readTags: true);
 
     /// <summary>Days either side of an article's day within which its id and URL count as duplicates.</summary>
     public int DedupeWindowDays { get; } = dedupeWindowDays >= 0 ? dedupeWindowDays : throw new ArgumentOutOfRangeException(nameof(dedupeWindowDays));
@@ -96,7 +99,8 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
                 else StagePrices(appender, prices!, now, tally);
             }
             await Quarantine.WriteAsync(lake, c, batch, tally.Rejected, now, ct);
-            var adds = await ParquetWriter.WriteAsync(c, Staged, def, lake.Store, ct);
+            // Each file carries its dedupe keys in its add: other writers learn them from the log, without reading the file.
+            var adds = DedupeKeys.TagFiles(await ParquetWriter.WriteAsync(c, Staged, def, lake.Store, ct), "day", tally.KeysByDay);
             var tx = table.BeginTransaction();
             foreach (var add in adds) tx.Add(add);
             tx.SetTxn(appId, pending[^1].SequenceNumber);
@@ -260,10 +264,13 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
     /// </summary>
     private sealed class Tally(DedupeIndex index)
     {
-        private readonly List<(DateOnly Day, string Key)> _claimed = [];
+        private readonly List<(DateOnly Day, UInt128 Key)> _claimed = [];
 
         /// <summary>Each claimed key and the days it was claimed on (for the conflict check against other writers' commits).</summary>
-        public Dictionary<string, List<DateOnly>> ClaimsByKey { get; } = new(StringComparer.Ordinal);
+        public Dictionary<UInt128, List<DateOnly>> ClaimsByKey { get; } = [];
+
+        /// <summary>The keys of the accepted rows, by their partition day (what the batch's file of that day holds).</summary>
+        public Dictionary<DateOnly, HashSet<UInt128>> KeysByDay { get; } = [];
         public List<Rejected> Rejected { get; } = [];
         public Dictionary<string, int> Reasons { get; } = [];
         public int Accepted { get; private set; }
@@ -278,8 +285,9 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         }
 
         /// <summary>Claims a key of day <paramref name="day"/>; false (and counted as a duplicate) when that day already has it.</summary>
-        public bool Claim(DateOnly day, string key)
+        public bool Claim(DateOnly day, string text)
         {
+            var key = DedupeKeys.Hash(text);
             if (index.Contains(day, key)) { Duplicates++; return false; }
             Take(day, key);
             Accepted++;
@@ -290,25 +298,28 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         /// Claims an article of day <paramref name="day"/>: a duplicate when its id or URL is known on any day within
         /// ±<paramref name="window"/> days, or its title key (which holds the day) on its own day.
         /// </summary>
-        public bool ClaimArticle(DateOnly day, int window, string id, string titleKey, string? url)
+        public bool ClaimArticle(DateOnly day, int window, string idText, string titleText, string? urlText)
         {
+            var (id, titleKey, url) = (DedupeKeys.Hash(idText), DedupeKeys.Hash(titleText), urlText is null ? (UInt128?)null : DedupeKeys.Hash(urlText));
             var duplicate = index.Contains(day, titleKey);
             for (var k = -window; k <= window && !duplicate; k++)
             {
                 if (day.DayNumber + k < DateOnly.MinValue.DayNumber || day.DayNumber + k > DateOnly.MaxValue.DayNumber) continue;
                 var d = day.AddDays(k);
-                duplicate = index.Contains(d, id) || (url is not null && index.Contains(d, url));
+                duplicate = index.Contains(d, id) || (url is { } u && index.Contains(d, u));
             }
             if (duplicate) { Duplicates++; return false; }
             Take(day, id);
             Take(day, titleKey);
-            if (url is not null) Take(day, url);
+            if (url is { } urlKey) Take(day, urlKey);
             Accepted++;
             return true;
         }
 
-        private void Take(DateOnly day, string key)
+        private void Take(DateOnly day, UInt128 key)
         {
+            if (!KeysByDay.TryGetValue(day, out var keys)) KeysByDay[day] = keys = [];
+            keys.Add(key);
             if (!index.Claim(day, key)) return;
             _claimed.Add((day, key));
             if (!ClaimsByKey.TryGetValue(key, out var days)) ClaimsByKey[key] = days = [];
