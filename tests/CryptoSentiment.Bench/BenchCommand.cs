@@ -52,6 +52,7 @@ internal static class BenchCommand
                 case "gold": Emit(await GoldPhase(r.GetValue(silverRows), ct)); return 0;
                 case "handler": Emit(await HandlerPhase(r.GetValue(handlerEvents), ct)); return 0;
                 case "enrich": Emit(await BenchEnrich.RunAsync(ct)); return 0;
+                case "api": Emit(await ApiBench.RunAsync(ct)); return 0;
                 case "scaleout": Emit(await ScaleOutPhase(null, ct)); return 0;
                 case "blob-ops": Emit(await BlobOpsBench.RunAsync(Settings.FromEnvironment(), 1000, ct)); return 0;
                 case "scaleout-blob": Emit(await ScaleOutPhase(BlobEnvironment(Settings.FromEnvironment()), ct)); return 0;
@@ -62,7 +63,7 @@ internal static class BenchCommand
             var results = new Dictionary<string, Dictionary<string, double>>();
             await AnsiConsole.Status().StartAsync("benchmarking", async ctx =>
             {
-                foreach (var p in new[] { "ingest", "duckdb", "gold", "handler" })
+                foreach (var p in new[] { "ingest", "duckdb", "gold", "handler", "api" })
                 {
                     ctx.Status($"bench: {p} phase (child process, one core)");
                     results[p] = await Child(p, r.GetValue(events), r.GetValue(silverRows), ct, handlerEvents: r.GetValue(handlerEvents));
@@ -242,6 +243,11 @@ internal static class BenchCommand
         t.AddRow("Functions handler: POST /NewsIngest, 256-event batch", $"p50 {F(handler["latency_p50_ms"], "0")} ms, p95 {F(handler["latency_p95_ms"], "0")} ms per batch; " +
             $"{F(handler["handler_events_per_s"])} events/s ({F(handler["events"])} events; direct pipeline {F(handler["direct_events_per_s"])} events/s)",
             "p95 ≤ 1 s", $"{F(handler["peak_mib"])} MiB");
+        if (r.TryGetValue("api", out var api))
+            t.AddRow($"HTTP API: {F(api["requests"])} mixed /api/v1 requests, warm (demo lake; Functions host path)",
+                $"p50 {F(api["api_p50_ms"], "0.00")} ms, p95 {F(api["api_p95_ms"], "0.00")} ms (in-process LakeApi p50 {F(api["api_core_p50_ms"], "0.000")} / p95 " +
+                $"{F(api["api_core_p95_ms"], "0.000")} ms; first answer p50 {F(api["api_cold_p50_ms"], "0.0")} ms; {F(api["not_modified"])} × 304; {F(api["warm_rescans"])} rescans)",
+                "p95 ≤ 20 ms", $"{F(api["peak_mib"])} MiB");
         var e = r["enrich"];
         t.AddRow("enrichment: LLM calls per 1,000 headlines (batch 25, loopback)",
             $"{F(e["calls_per_1000"])} calls ({F(e["headlines_per_call"], "0.0")} headlines/call); {F(e["tokens_per_headline"], "0.0")} tokens/headline " +
@@ -278,6 +284,9 @@ internal static class BenchCommand
                               $"handler_azurite_events_per_s={F(handlerBlob["handler_events_per_s"], "0")}");
         if (blob is not null)
             Console.WriteLine($"ratio ingest_azurite/ingest_local={blob["events_per_s"] / ingest["events_per_s"]:0.00} ingest_azurite_events_per_s={F(blob["events_per_s"], "0")}");
+        if (api is not null)
+            Console.WriteLine($"api_p50_ms={F(api["api_p50_ms"], "0.00")} api_p95_ms={F(api["api_p95_ms"], "0.00")} " +
+                              $"api_core_p50_ms={F(api["api_core_p50_ms"], "0.000")} api_core_p95_ms={F(api["api_core_p95_ms"], "0.000")} api_cold_p50_ms={F(api["api_cold_p50_ms"], "0.0")}");
         Console.WriteLine($"ingest_events_per_s={F(ingest["events_per_s"], "0")} gold_1m_seconds={F(gold["seconds"], "0.00")} " +
                           $"peak_mib_ingest={F(ingest["peak_mib"], "0")} peak_mib_gold={F(gold["peak_mib"], "0")}");
         foreach (var (key, prefix) in new[] { ("scaleout", "scaleout"), ("scaleout-blob", "scaleout_azurite") })

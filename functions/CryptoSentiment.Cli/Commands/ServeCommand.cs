@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CryptoSentiment.Api;
 using CryptoSentiment.Cli.Dashboard;
 using CryptoSentiment.Configuration;
 using CryptoSentiment.Pipeline;
@@ -9,6 +10,8 @@ namespace CryptoSentiment.Cli.Commands;
 /// <summary>
 /// <c>serve [--warehouse FILE] [--lake DIR] [--port P]</c>: the local dashboard on 127.0.0.1 over the embedded warehouse.
 /// With <c>--lake</c> the lake's gold is loaded into the warehouse first (the same idempotent MERGE as <c>load</c>).
+/// Also serves the HTTP API <c>/api/v1</c> (ARCHITECTURE §11) straight from the lake (<c>--lake</c>, else <c>LAKE_URI</c>, else
+/// ./.local/lake): the same <see cref="LakeApi"/> the Functions app's HTTP triggers run.
 /// </summary>
 internal static class ServeCommand
 {
@@ -35,8 +38,11 @@ internal static class ServeCommand
             }
             if (!File.Exists(file))
                 throw new FileNotFoundException($"Warehouse file '{file}' not found: run `make demo` (or `crypto-sentiment load --lake DIR --warehouse FILE`) first.", file);
-            await using var server = await DashboardServer.StartAsync(new DashboardOptions(file, p), ct);
+            // The API reads the lake (never the warehouse): read-only use, nothing is created nor upgraded.
+            using var lakehouse = Lakehouse.Open(settings);
+            await using var server = await DashboardServer.StartAsync(new DashboardOptions(file, p) { Api = new LakeApi(lakehouse) }, ct);
             Console.WriteLine($"Dashboard: {server.Url}  (warehouse {file}, opened read-only per request; Ctrl+C to stop)");
+            Console.WriteLine($"API: {server.Url}api/v1/coins  (lake {settings.LakeUri}; {server.Url}api/v1/openapi.json)");
             try { await server.WaitForShutdownAsync(ct); }
             catch (OperationCanceledException) { }
             return 0;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using CryptoSentiment.Api;
 using CryptoSentiment.Dashboard;
 using CryptoSentiment.DuckDb;
 using CryptoSentiment.Pipeline.Warehouse;
@@ -22,6 +23,8 @@ public sealed record DashboardOptions(string WarehouseFile, int Port = Dashboard
     public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>The folder holding index.html, dashboard.js/css and lib/chart.umd.min.js (the build's <c>wwwroot</c>).</summary>
     public string WebRoot { get; init; } = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+    /// <summary>The HTTP API <c>/api/v1</c> over the lake (ARCHITECTURE §11), the same code the Functions app's HTTP triggers run; null = not served.</summary>
+    public LakeApi? Api { get; init; }
 }
 
 /// <summary>
@@ -70,6 +73,7 @@ public sealed class DashboardServer : IAsyncDisposable
             FileProvider = files,
             OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "no-cache",
         });
+        if (options.Api is { } api) MapLakeApi(app, api);
         MapApi(app, options);
 
         await app.StartAsync(ct);
@@ -95,6 +99,21 @@ public sealed class DashboardServer : IAsyncDisposable
         app.MapGet("/api/sentiment-price", (string? from, string? to, string? coins) => Read(o, q => q.SentimentPrice(q.Filter(from, to, coins))));
         app.MapGet("/api/volatility", (string? from, string? to, string? coins) => Read(o, q => q.Volatility(q.Filter(from, to, coins))));
         app.MapGet("/api/{**rest}", (string rest) => Error(404, $"No API endpoint '/api/{rest}': use /api/meta, /api/overview, /api/sentiment-price or /api/volatility."));
+    }
+
+    /// <summary><c>/api/v1/...</c> (any method: the API answers 405 itself) → <see cref="LakeApi"/>, its answer written as is.</summary>
+    private static void MapLakeApi(WebApplication app, LakeApi api)
+    {
+        app.Map(LakeApi.Prefix + "/{**rest}", (RequestDelegate)(async ctx =>
+        {
+            var query = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (k, v) in ctx.Request.Query) query.TryAdd(k, v.Count > 0 ? v[0] ?? "" : "");
+            var answer = await api.HandleAsync(new ApiRequest(ctx.Request.Method, ctx.Request.Path.Value ?? "", query,
+                ctx.Request.Headers.IfNoneMatch.Count > 0 ? ctx.Request.Headers.IfNoneMatch.ToString() : null), ctx.RequestAborted);
+            ctx.Response.StatusCode = answer.Status;
+            foreach (var (k, v) in answer.Headers) ctx.Response.Headers[k] = v;
+            if (answer.Body.Length > 0) await ctx.Response.Body.WriteAsync(answer.Body, ctx.RequestAborted);
+        }));
     }
 
     /// <summary>Runs one request's reads on a fresh READ_ONLY connection; maps failures to clear HTTP errors.</summary>

@@ -6,6 +6,12 @@ namespace CryptoSentiment.Functions.Host;
 public sealed record FunctionDef(string Name, string TriggerType, string TriggerBinding, string? DataType, IReadOnlyList<string> Outputs)
 {
     public bool Binary => string.Equals(DataType, "binary", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>An httpTrigger function (served by the HTTP API, <see cref="HttpPayload"/>).</summary>
+    public bool Http => string.Equals(TriggerType, "httpTrigger", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The httpTrigger's <c>route</c> (under the host's <c>api</c> prefix), e.g. <c>v1/coins/{coin}</c>.</summary>
+    public string? Route { get; init; }
 }
 
 /// <summary>
@@ -33,6 +39,7 @@ public sealed class FunctionCatalog
         new("PricePoll", "timerTrigger", "timer", null, ["prices"]),
         new("Reenrich", "timerTrigger", "timer", null, []),
         new("Maintenance", "timerTrigger", "timer", null, []),
+        .. HttpApi.Functions.Select(f => new FunctionDef(f.Name, "httpTrigger", "req", null, ["res"]) { Route = f.Route }),
     ]);
 
     /// <summary>Reads every <c>*/function.json</c> under <paramref name="appRoot"/>; <see cref="Default"/> when there is none.</summary>
@@ -53,7 +60,7 @@ public sealed class FunctionCatalog
         try
         {
             using var doc = JsonDocument.Parse(json);
-            string? triggerType = null, triggerName = null, dataType = null;
+            string? triggerType = null, triggerName = null, dataType = null, route = null;
             var outputs = new List<string>();
             foreach (var b in doc.RootElement.GetProperty("bindings").EnumerateArray())
             {
@@ -65,11 +72,12 @@ public sealed class FunctionCatalog
                     triggerType = type;
                     triggerName = bindingName;
                     dataType = b.TryGetProperty("dataType", out var dt) ? dt.GetString() : null;
+                    route = b.TryGetProperty("route", out var rt) ? rt.GetString() : null;
                 }
                 else if (string.Equals(direction, "out", StringComparison.OrdinalIgnoreCase)) outputs.Add(bindingName);
             }
             if (triggerType is null || triggerName is null) throw new InvalidDataException("no trigger binding");
-            return new FunctionDef(name, triggerType, triggerName, dataType, outputs);
+            return new FunctionDef(name, triggerType, triggerName, dataType, outputs) { Route = route };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or InvalidDataException)
         {

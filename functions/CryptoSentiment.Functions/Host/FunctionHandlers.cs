@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CryptoSentiment.Api;
 using CryptoSentiment.Configuration;
 using CryptoSentiment.Events;
 using CryptoSentiment.Pipeline;
@@ -22,6 +23,7 @@ public sealed class FunctionHandlers : IDisposable
     private readonly Func<Settings, CryptoPipeline> _factory;
     private readonly object _gate = new();
     private CryptoPipeline? _pipeline;
+    private LakeApi? _api;
     private readonly ProducerHttp _http;
     private readonly TimeProvider _clock;
     private readonly Dictionary<string, Handler> _routes;
@@ -58,13 +60,29 @@ public sealed class FunctionHandlers : IDisposable
         }
     }
 
-    /// <summary>The function names this handler serves (those with a definition and a route).</summary>
-    public IEnumerable<string> Served => Catalog.All.Select(f => f.Name).Where(_routes.ContainsKey).Order(StringComparer.Ordinal);
+    /// <summary>
+    /// The HTTP API over the pipeline's lake: the same <see cref="Lakehouse"/> (tables, engine pool) as ingest, whose requests
+    /// read committed snapshots on their own engine connections, so they never wait on ingest nor ingest on them.
+    /// </summary>
+    public LakeApi Api
+    {
+        get
+        {
+            if (Volatile.Read(ref _api) is { } a) return a;
+            Interlocked.CompareExchange(ref _api, new LakeApi(Pipeline.Lake), null);
+            return _api!;
+        }
+    }
+
+    /// <summary>The function names this handler serves (those with a definition and a route; every httpTrigger function is the API).</summary>
+    public IEnumerable<string> Served => Catalog.All.Where(f => f.Http || _routes.ContainsKey(f.Name)).Select(f => f.Name).Order(StringComparer.Ordinal);
 
     public async Task<InvocationResult> InvokeAsync(string function, JsonElement request, CancellationToken ct)
     {
         var response = new HostResponse();
-        if (!Catalog.TryGet(function, out var def) || !_routes.TryGetValue(def.Name, out var handler))
+        Handler? handler = null;
+        if (Catalog.TryGet(function, out var def)) handler = def.Http ? HttpAsync : _routes.GetValueOrDefault(def.Name);
+        if (handler is null)
         {
             response.Log($"{function}: no such function (served: {string.Join(", ", Served)})");
             return new InvocationResult(404, response);
@@ -80,6 +98,17 @@ public sealed class FunctionHandlers : IDisposable
             response.ReturnValue = new JsonObject { ["error"] = e.Message, ["transient"] = Failures.IsTransient(e) };
             return new InvocationResult(Failures.StatusFor(e), response);
         }
+    }
+
+    /// <summary>An httpTrigger invocation: the API's answer goes to the HTTP output binding (see <see cref="HttpApi"/>).</summary>
+    private async Task HttpAsync(FunctionDef def, JsonElement request, HostResponse response, CancellationToken ct)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var api = HttpApi.ToRequest(def, request);
+        var answer = await Api.HandleAsync(api, ct);
+        var output = def.Outputs.Count > 0 ? def.Outputs[0] : "res";
+        response.Outputs[output] = HttpApi.ToOutput(answer);
+        response.Log($"{def.Name}: {api.Method} {api.Path} → {answer.Status} ({System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms)");
     }
 
     private async Task IngestAsync(EventStream stream, FunctionDef def, JsonElement request, HostResponse response, CancellationToken ct)

@@ -120,7 +120,8 @@ public class HostPayloadTests
     {
         var root = AppContext.BaseDirectory;
         var catalog = FunctionCatalog.Load(root);
-        Assert.Equal(["GoldRefresh", "Maintenance", "NewsIngest", "NewsPoll", "PricePoll", "PricesIngest", "Reenrich"], catalog.All.Select(f => f.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["ApiAlerts", "ApiCoin", "ApiCoins", "ApiHeadlines", "ApiOpenApi", "ApiTop", "GoldRefresh", "Maintenance", "NewsIngest", "NewsPoll", "PricePoll", "PricesIngest", "Reenrich"],
+            catalog.All.Select(f => f.Name).Order(StringComparer.Ordinal));
         foreach (var (fn, hub) in new[] { ("NewsIngest", "%EVENTHUB_NEWS%"), ("PricesIngest", "%EVENTHUB_PRICES%") })
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(root, fn, "function.json")));

@@ -17,6 +17,7 @@ namespace CryptoSentiment.Tests.Functions;
 public class SmokeTests
 {
     private static readonly string[] Functions = ["GoldRefresh", "NewsIngest", "NewsPoll", "PricePoll", "PricesIngest", "Reenrich"];
+    private static readonly string[] HttpFunctions = CryptoSentiment.Functions.Host.HttpApi.Functions.Select(f => f.Name).ToArray();
 
     [Fact]
     public async Task Published_handler_serves_every_function_and_redelivery_adds_nothing()
@@ -57,6 +58,12 @@ public class SmokeTests
             Assert.Equal(7, pricePoll.Output("prices").Count);
             var reenrich = await handler.PostAsync("Reenrich", TestFiles.ReadPayload("Timer.json"));
             Assert.True(reenrich.Status == 200, reenrich + handler.Output);
+            // The HTTP API through the published handler (an httpTrigger payload; the answer in Outputs.res).
+            var coins = await handler.PostAsync("ApiCoins", CryptoSentiment.Tests.Api.ApiHostsTests.HostPayload("/api/v1/coins"));
+            Assert.True(coins.Status == 200, coins + handler.Output);
+            var res = coins.Body.GetProperty("Outputs").GetProperty("res");
+            Assert.Equal(200, res.GetProperty("statusCode").GetInt32());
+            Assert.StartsWith("[{\"coin\":", res.GetProperty("body").GetString());
             Assert.Contains(reenrich.Logs, l => l.Contains("skipped") && l.Contains("offline")); // the offline scorer has nothing to redo
 
             using var lake = new Lakehouse(new LocalLakeStore(t.LakeDir));
@@ -93,14 +100,14 @@ public class SmokeTests
         var exe = Path.Combine(app, "CryptoSentiment.Functions");
         Assert.True(File.Exists(exe), exe + " is missing");
         Assert.True(OperatingSystem.IsLinux() && (File.GetUnixFileMode(exe) & UnixFileMode.UserExecute) != 0, exe + " is not executable (linux-x64)");
-        foreach (var f in Functions) Assert.True(File.Exists(Path.Combine(app, f, "function.json")), $"{f}/function.json is missing");
+        foreach (var f in Functions.Concat(HttpFunctions)) Assert.True(File.Exists(Path.Combine(app, f, "function.json")), $"{f}/function.json is missing");
         Assert.True(File.Exists(Path.Combine(app, "host.json")));
         Assert.True(File.Exists(Path.Combine(app, "libduckdb.so")));
         Assert.True(File.Exists(Path.Combine(app, "libcoreclr.so")), "the publish is not self-contained");
         using var zip = ZipFile.OpenRead(app + ".zip");
         var entries = zip.Entries.ToDictionary(e => e.FullName);
         Assert.Equal(Directory.GetFiles(app, "*", SearchOption.AllDirectories).Length, entries.Count);
-        foreach (var name in Functions.Select(f => f + "/function.json").Append("host.json").Append("libduckdb.so"))
+        foreach (var name in Functions.Concat(HttpFunctions).Select(f => f + "/function.json").Append("host.json").Append("libduckdb.so"))
             Assert.True(entries.ContainsKey(name), name + " is not in the zip");
         Assert.Equal(Convert.ToInt32("755", 8), (entries["CryptoSentiment.Functions"].ExternalAttributes >> 16) & Convert.ToInt32("777", 8));
         Assert.Equal(Convert.ToInt32("644", 8), (entries["host.json"].ExternalAttributes >> 16) & Convert.ToInt32("777", 8));

@@ -22,7 +22,8 @@ public partial class InfraStaticChecksTests
         ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "set by the Functions host for the handler process",
     };
 
-    private static readonly string[] Functions = ["NewsIngest", "PricesIngest", "GoldRefresh", "Reenrich", "Maintenance", "NewsPoll", "PricePoll"];
+    private static readonly string[] Functions = ["NewsIngest", "PricesIngest", "GoldRefresh", "Reenrich", "Maintenance", "NewsPoll", "PricePoll",
+        "ApiCoins", "ApiCoin", "ApiTop", "ApiHeadlines", "ApiAlerts", "ApiOpenApi"];
 
     [Fact]
     public void EverySettingTheCodeReadsIsSetInAzureAndListedInTheSample()
