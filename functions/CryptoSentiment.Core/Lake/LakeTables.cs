@@ -60,6 +60,12 @@ public static class LakeTables
     /// <summary>A short text code with min/max statistics per file.</summary>
     private static ColumnDef Code(string name, bool nullable = true) => new(name, "VARCHAR", nullable) { StringStats = true };
 
+    /// <summary>
+    /// A §12 price-indicator column (or its hidden state). A gold table written before the indicators existed is upgraded
+    /// with NULLs; the next gold refresh then recomputes the indicators over the whole table once (GoldIndicators).
+    /// </summary>
+    private static ColumnDef Indicator(string name, string type = "DOUBLE") => new(name, type) { DerivedFrom = $"CAST(NULL AS {type})" };
+
     /// <summary>A UTC day partition column derived from a timestamp column.</summary>
     private static ColumnDef DayOf(string name, string timestampColumn) =>
         new(name, "DATE", false) { DerivedFrom = $"CAST(\"{timestampColumn}\" AS DATE)" };
@@ -104,6 +110,9 @@ public static class LakeTables
         C("negative", "BIGINT", false), C("neutral", "BIGINT", false), C("pct_positive", "DOUBLE"), C("pct_negative", "DOUBLE"),
         C("pct_neutral", "DOUBLE"), C("weighted_score", "DOUBLE"), C("avg_confidence", "DOUBLE"), C("close_usd", "DOUBLE"),
         C("return_1d", "DOUBLE"), C("corr_7d", "DOUBLE"),
+        // §12 indicators on the daily close series, then their hidden state (series position, Wilder averages)
+        Indicator("sma_7d"), Indicator("sma_30d"), Indicator("rsi_14d"),
+        Indicator("series_n", "BIGINT"), Indicator("rsi_14d_avg_gain"), Indicator("rsi_14d_avg_loss"),
     ], ["day"]);
 
     public static readonly TableDef GoldCoinHourly = new("gold/coin_hourly",
@@ -111,6 +120,9 @@ public static class LakeTables
         Code("coin", false), C("hour", "TIMESTAMPTZ", false), C("day", "DATE", false), C("mentions", "BIGINT", false),
         C("score", "DOUBLE"), C("score_24h", "DOUBLE"), C("volatility_24h", "DOUBLE"), C("close_usd", "DOUBLE"),
         C("return_1h", "DOUBLE"), C("return_24h", "DOUBLE"), C("divergence", "BOOLEAN"),
+        // §12 indicators on the hourly close series, then their hidden state (series position, Wilder averages)
+        Indicator("sma_24h"), Indicator("ema_24h"), Indicator("rsi_14h"),
+        Indicator("series_n", "BIGINT"), Indicator("rsi_14h_avg_gain"), Indicator("rsi_14h_avg_loss"),
     ], ["day"]);
 
     public static readonly TableDef GoldTopCoinDaily = new("gold/top_coin_daily",

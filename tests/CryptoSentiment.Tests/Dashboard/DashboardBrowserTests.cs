@@ -65,8 +65,15 @@ public class DashboardBrowserTests(DashboardFixture f, ITestOutputHelper output)
 
         // Every chart is there, has data points and painted pixels.
         var charts = await ChartsAsync(page);
-        Assert.Equal(["distribution", "price", "trend", "volatility", "volatilityAvg"], charts.Keys.Order());
+        Assert.Equal(["distribution", "indicators", "price", "rsi", "trend", "volatility", "volatilityAvg"], charts.Keys.Order());
         Assert.All(charts, kv => Assert.True(kv.Value.Points > 0 && kv.Value.Painted, $"chart {kv.Key}: {kv.Value}"));
+        // Sentiment vs price: the RSI panel (rsi_14h of the focused coin, 0–100 with the 30/70 bands) and price with SMA/EMA.
+        Assert.True(await page.IsVisibleAsync("#rsi-panel canvas#chart-rsi"));
+        Assert.True(await page.IsVisibleAsync("#indicators-panel canvas#chart-indicators"));
+        Assert.True(await page.EvaluateAsync<int>("() => window.dashboard.charts.rsi.data.datasets[0].data.filter(p => p.y != null).length") > 0,
+            "the focused coin has RSI values");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.dashboard.charts.rsi.data.datasets[0].data.every(p => p.y == null || (p.y >= 0 && p.y <= 100))"));
+        Assert.Equal(["close_usd", "sma_24h", "ema_24h"], await page.EvaluateAsync<string[]>("() => window.dashboard.charts.indicators.data.datasets.map(d => d.label)"));
         Assert.True(await page.EvaluateAsync<bool>("() => typeof Chart === 'function' && !!Chart.getChart(document.getElementById('chart-trend'))"));
 
         // The top-coin card shows the warehouse's latest TOP_COIN_DAILY row; the KPIs add up to COIN_DAILY.

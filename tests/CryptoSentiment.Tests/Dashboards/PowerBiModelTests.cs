@@ -292,7 +292,10 @@ public partial class PowerBiModelTests
         Assert.Contains("SUMX(Headlines, Headlines[confidence] * Headlines[polarity])", weighted.Expression, StringComparison.Ordinal);
         foreach (var name in new[] { "% Positive", "Headline Mentions" }) Assert.NotNull(model.Tables["Headlines"].Measure(name));
         Assert.Contains("RETURN CALCULATE(SELECTEDVALUE('Daily Leaders'[coin]), 'Daily Leaders'[day] = lastDay)", model.Tables["Daily Leaders"].Measure("Top Coin Today")!.Expression, StringComparison.Ordinal);
-        Assert.Equal(14, model.Tables["Coin Daily"].Columns.Count);
+        Assert.Equal(17, model.Tables["Coin Daily"].Columns.Count);   // 14 §5 columns + sma_7d, sma_30d, rsi_14d (§12)
+        foreach (var (table, column) in new[] { ("Coin Daily", "sma_7d"), ("Coin Daily", "sma_30d"), ("Coin Daily", "rsi_14d"),
+                     ("Coin Hourly", "sma_24h"), ("Coin Hourly", "ema_24h"), ("Coin Hourly", "rsi_14h") })
+            Assert.Contains(model.Tables[table].Columns, col => col.Name == column);
         Assert.Contains("CALENDAR(", Assert.Single(model.Tables["Date"].Partitions, p => p.Kind == "calculated").Source, StringComparison.Ordinal);
         Assert.NotNull(model.Tables["Coin Hourly"].Measure("Divergence Count"));
         Assert.NotNull(model.Tables["Coin Hourly"].Measure("Avg Volatility"));

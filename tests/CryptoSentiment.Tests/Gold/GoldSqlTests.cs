@@ -1,3 +1,4 @@
+using CryptoSentiment.Lake;
 using CryptoSentiment.Pipeline.Gold;
 
 namespace CryptoSentiment.Tests.Gold;
@@ -59,9 +60,11 @@ public class GoldSqlTests
         var data = Data.Value;
         using var c = GoldDb.Open(data.News, data.Prices);
         GoldCalculator.Compute(c, [SyntheticSilver.Start.AddDays(3)]);
-        Assert.Equal(["VARCHAR", "TIMESTAMP WITH TIME ZONE", "DATE", "BIGINT", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "BOOLEAN"],
+        Assert.Equal(["VARCHAR", "TIMESTAMP WITH TIME ZONE", "DATE", "BIGINT", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "BOOLEAN",
+                "DOUBLE", "DOUBLE", "DOUBLE", "BIGINT", "DOUBLE", "DOUBLE"],   // sma_24h, ema_24h, rsi_14h, series_n, Wilder averages
             GoldDb.Types(c, GoldCalculator.StagedCoinHourly));
-        Assert.Equal(["VARCHAR", "DATE", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE"],
+        Assert.Equal(["VARCHAR", "DATE", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE",
+                "DOUBLE", "DOUBLE", "DOUBLE", "BIGINT", "DOUBLE", "DOUBLE"],   // sma_7d, sma_30d, rsi_14d, series_n, Wilder averages
             GoldDb.Types(c, GoldCalculator.StagedCoinDaily));
         Assert.Equal(["DATE", "VARCHAR", "DOUBLE", "BIGINT"], GoldDb.Types(c, GoldCalculator.StagedTopCoinDaily));
     }
@@ -104,7 +107,8 @@ public class GoldSqlTests
         var data = Data.Value;
         using var c = GoldDb.Open(data.News, data.Prices);
         Assert.Equal(new GoldStaged(0, 0, 0), GoldCalculator.Compute(c, []));
-        Assert.Equal(11, GoldDb.Types(c, GoldCalculator.StagedCoinHourly).Length);
+        Assert.Equal(LakeTables.GoldCoinHourly.Columns.Count, GoldDb.Types(c, GoldCalculator.StagedCoinHourly).Length);
+        Assert.Equal(17, GoldDb.Types(c, GoldCalculator.StagedCoinHourly).Length);
     }
 
     [Fact]

@@ -82,7 +82,8 @@ public static class GoldDb
         var rows = new List<DailyRow>();
         using var r = c.Query($"SELECT * FROM {table}");
         AssertColumns(r, ["coin", "day", "mentions", "positive", "negative", "neutral", "pct_positive", "pct_negative", "pct_neutral",
-            "weighted_score", "avg_confidence", "close_usd", "return_1d", "corr_7d"]);
+            "weighted_score", "avg_confidence", "close_usd", "return_1d", "corr_7d",
+            "sma_7d", "sma_30d", "rsi_14d", "series_n", "rsi_14d_avg_gain", "rsi_14d_avg_loss"]);   // §12: checked in IndicatorTests
         while (r.Read())
             rows.Add(new DailyRow(r.GetString(0), r.GetDate(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5),
                 r.GetDouble(6), r.GetDouble(7), r.GetDouble(8), D(r, 9), D(r, 10), D(r, 11), D(r, 12), D(r, 13)));

@@ -48,6 +48,9 @@ public static class IndependentGold
         using var c = DuckDbConnection.Open();
         await lake.CreateViewsAsync(c);
         c.Execute(Script.Value);
+        // §12 price indicators (and their hidden state) from the check tables' closes, with plain C# loops
+        Gold.IndicatorReference.AddTo(c, "chk_coin_hourly", hourly: true);
+        Gold.IndicatorReference.AddTo(c, "chk_coin_daily", hourly: false);
 
         var problems = new List<string>();
         var perColumn = new SortedDictionary<string, int>(StringComparer.Ordinal);

@@ -66,8 +66,9 @@ public class EndToEndTests
         await lake.CreateViewsAsync(w, LakeTables.All);
         var pairs = new (string Warehouse, string Lake)[]
         {
-            ("SELECT * FROM COIN_DAILY", "SELECT * FROM gold_coin_daily"),
-            ("SELECT * FROM COIN_HOURLY", "SELECT * FROM gold_coin_hourly"),
+            // gold's columns the warehouse carries (not the lake-only §12 state: series_n, Wilder averages)
+            ("SELECT * FROM COIN_DAILY", global::CryptoSentiment.Pipeline.Warehouse.WarehouseTable.CoinDaily.SourceSql),
+            ("SELECT * FROM COIN_HOURLY", global::CryptoSentiment.Pipeline.Warehouse.WarehouseTable.CoinHourly.SourceSql),
             ("SELECT * FROM TOP_COIN_DAILY", "SELECT * FROM gold_top_coin_daily"),
             ("SELECT * FROM HEADLINES", """
                 SELECT article_id, coin, published_at, title, source, url, label, polarity, confidence, context_summary, scorer, model

@@ -161,8 +161,12 @@ public class SnowflakeClientTests(SnowflakeDemo demo) : IClassFixture<SnowflakeD
     private static Dictionary<string, List<(string Name, string Type, bool Nullable)>> SnowflakeTables(string ddl)
     {
         var tables = new Dictionary<string, List<(string, string, bool)>>();
+        var added = new List<(string Table, string Column, string Type)>();
         foreach (var stmt in SnowflakeWarehouse.SplitStatements(ddl))
         {
+            // Columns added after the first version: ALTER TABLE … ADD COLUMN IF NOT EXISTS, each also in its CREATE TABLE.
+            var alter = Regex.Match(Regex.Replace(stmt, @"--[^\n]*", "").Trim(), @"^ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+(\w+(?:\(\d+(?:,\d+)?\))?)$");
+            if (alter.Success) { added.Add((alter.Groups[1].Value, alter.Groups[2].Value, alter.Groups[3].Value)); continue; }
             var m = Regex.Match(stmt, @"CREATE\s+(?:TRANSIENT\s+)?TABLE\s+IF\s+NOT\s+EXISTS\s+(\w+)\s*\((.*)\)\s*$", RegexOptions.Singleline);
             Assert.True(m.Success, "not a CREATE TABLE: " + stmt);
             var cols = new List<(string, string, bool)>();
@@ -176,6 +180,8 @@ public class SnowflakeClientTests(SnowflakeDemo demo) : IClassFixture<SnowflakeD
             }
             tables[m.Groups[1].Value] = cols;
         }
+        foreach (var (table, column, type) in added)
+            Assert.Contains((column, type, true), tables[table]);
         return tables;
     }
 
@@ -234,6 +240,6 @@ public class SnowflakeClientTests(SnowflakeDemo demo) : IClassFixture<SnowflakeD
             Assert.Equal(["source", "table_id", "version", "loaded_at"], names);
         }
         Assert.Equal(4 + 4 + 1, snow.Count);
-        Assert.Equal(41, checkedColumns);
+        Assert.Equal(41 + 6, checkedColumns);   // + the §12 indicators: sma_7d, sma_30d, rsi_14d, sma_24h, ema_24h, rsi_14h
     }
 }

@@ -278,6 +278,8 @@
       },
     });
 
+    drawIndicators(rows);
+
     const body = $("divergence").querySelector("tbody");
     body.replaceChildren();
     for (const s of p.summary) {
@@ -295,6 +297,56 @@
       tr.style.cursor = "pointer";
       body.append(tr);
     }
+  }
+
+  /** §12 price indicators of the focused coin: close with SMA/EMA 24 h, and RSI 14 h with its 30/70 bands. */
+  function drawIndicators(rows) {
+    const priced = rows.filter((r) => r.close_usd != null);
+    const at = (key) => priced.map((r) => ({ x: Date.parse(r.hour), y: r[key] }));
+    $("indicators-coin").textContent = state.focus ?? "—";
+    upsert("indicators", "chart-indicators", {
+      type: "line",
+      data: {
+        datasets: [
+          { label: "close_usd", data: at("close_usd"), borderColor: "#334155", backgroundColor: "#334155", pointRadius: 0, borderWidth: 1.6 },
+          { label: "sma_24h", data: at("sma_24h"), borderColor: SCORE_LINE, backgroundColor: SCORE_LINE, pointRadius: 0, borderWidth: 1.6 },
+          { label: "ema_24h", data: at("ema_24h"), borderColor: DIVERGENCE, backgroundColor: DIVERGENCE, pointRadius: 0, borderWidth: 1.6,
+            borderDash: [5, 3] },
+        ],
+      },
+      options: {
+        maintainAspectRatio: false,
+        interaction: { mode: "nearest", axis: "x", intersect: false },
+        scales: { x: timeAxis("Hour (UTC)", true), y: { title: { display: true, text: "Price (USD)" } } },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: { callbacks: { title: (items) => items.length ? longHour(items[0].parsed.x) : "", label: (c) => ` ${c.dataset.label}: ${fmt(c.parsed.y, 2)}` } },
+        },
+      },
+    });
+    const rsi = at("rsi_14h");
+    const known = rsi.filter((p) => p.y != null).length;
+    $("rsi-note").textContent = known ? `· ${state.focus}` : `· ${state.focus ?? "—"}: fewer than 15 hourly closes`;
+    const band = (y) => priced.length ? [{ x: Date.parse(priced[0].hour), y }, { x: Date.parse(priced[priced.length - 1].hour), y }] : [];
+    upsert("rsi", "chart-rsi", {
+      type: "line",
+      data: {
+        datasets: [
+          { label: "rsi_14h", data: rsi, borderColor: "#7c3aed", backgroundColor: "#7c3aed", pointRadius: 0, borderWidth: 1.6 },
+          { label: "70 (overbought)", data: band(70), borderColor: "#dc2626", borderDash: [4, 4], pointRadius: 0, borderWidth: 1 },
+          { label: "30 (oversold)", data: band(30), borderColor: "#16a34a", borderDash: [4, 4], pointRadius: 0, borderWidth: 1 },
+        ],
+      },
+      options: {
+        maintainAspectRatio: false,
+        interaction: { mode: "nearest", axis: "x", intersect: false },
+        scales: { x: timeAxis("Hour (UTC)", true), y: { min: 0, max: 100, title: { display: true, text: "RSI" } } },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: { callbacks: { title: (items) => items.length ? longHour(items[0].parsed.x) : "", label: (c) => ` ${c.dataset.label}: ${fmt(c.parsed.y, 1)}` } },
+        },
+      },
+    });
   }
 
   function drawVolatility(v) {

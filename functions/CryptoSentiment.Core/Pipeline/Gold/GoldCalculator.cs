@@ -40,8 +40,11 @@ public static class GoldCalculator
     /// from the gold SQL. No target days → empty staged tables. With <paramref name="hourlyFromGold"/>, the hourly scores and
     /// returns of the 6 days before each target day come from the relation <see cref="HourlyHistory"/> (gold/coin_hourly rows
     /// the caller exposes) instead of from silver, so only the target days and the day before them are read from silver.
+    /// With <paramref name="indicators"/>, the §12 price indicators of the staged rows are computed as if each coin's close
+    /// series started with the staged rows (exact for a run over every day); GoldStep instead passes false and runs
+    /// <see cref="GoldIndicators"/> itself, with the state carried over from the gold rows before the target days.
     /// </summary>
-    public static GoldStaged Compute(DuckDbConnection c, IEnumerable<DateOnly> targetDays, bool hourlyFromGold = false)
+    public static GoldStaged Compute(DuckDbConnection c, IEnumerable<DateOnly> targetDays, bool hourlyFromGold = false, bool indicators = true)
     {
         ArgumentNullException.ThrowIfNull(c);
         ArgumentNullException.ThrowIfNull(targetDays);
@@ -68,6 +71,12 @@ public static class GoldCalculator
         c.Execute(GoldSql.Load(hourlyFromGold ? "Sql/gold/hour_pairs_from_gold.sql" : "Sql/gold/hour_pairs_from_silver.sql"));
         c.Execute($"CREATE OR REPLACE TEMP TABLE {StagedCoinDaily} AS\n{GoldSql.CoinDaily}");
         c.Execute($"CREATE OR REPLACE TEMP TABLE {StagedTopCoinDaily} AS\n{GoldSql.TopCoinDaily}");
+        if (indicators)
+            foreach (var series in new[] { GoldIndicators.Hourly, GoldIndicators.Daily })
+            {
+                GoldIndicators.StagePrior(c, series, history: null, firstDay: null);
+                GoldIndicators.Apply(c, series);
+            }
 
         return new GoldStaged(
             c.Scalar<long>($"SELECT count(*) FROM {StagedCoinHourly}"),

@@ -77,7 +77,8 @@ public sealed class GoldStep(Lakehouse lake)
             var changes = await LakeChanges.SinceAsync(lake.Store, snapshot, since, "day", ct);
             touched.UnionWith(changes.All ? snapshot.PartitionDays("day") : changes.Days);
         }
-        if (touched.Count == 0 && gold.All(g => silverVersions.All(kv => (g.Snapshot.TxnVersion(kv.Key) ?? -1) >= kv.Value)))
+        if (touched.Count == 0 && gold.All(g => silverVersions.All(kv => (g.Snapshot.TxnVersion(kv.Key) ?? -1) >= kv.Value))
+            && IndicatorTables.All(t => IndicatorsCurrent(gold[Array.FindIndex(Outputs, o => o.Table == t.Table)].Snapshot)))
             return GoldOutcome.Nothing;
 
         // Days after the newest silver row have no mention and no price, so they have no gold rows to recompute.
@@ -97,7 +98,16 @@ public sealed class GoldStep(Lakehouse lake)
         var historyFiles = hourly.FilesOnDays("day", history).Select(hourly.StorePath).ToList();
         c.Execute($"CREATE OR REPLACE TEMP VIEW {GoldCalculator.HourlyHistory} AS " +
                   LakeViews.SelectSql(LakeTables.GoldCoinHourly, await lake.Store.MaterializeAllAsync(historyFiles, ct: ct), hourly));
-        GoldCalculator.Compute(c, targets, hourlyFromGold: true);
+        GoldCalculator.Compute(c, targets, hourlyFromGold: true, indicators: false);
+
+        // §12 indicators: recursive, so a change on day F reaches every later row of the coin's series. Continue from the state
+        // stored in the gold rows just before F and recompute forward through the end of the table (see IndicatorsAsync).
+        var compareDays = new Dictionary<string, IReadOnlyCollection<DateOnly>>();
+        foreach (var (def, series) in IndicatorTables)
+        {
+            var snapshot = gold[Array.FindIndex(Outputs, o => o.Table == def)].Snapshot;
+            compareDays[def.Path] = await IndicatorsAsync(c, def, series, snapshot, targets, ct);
+        }
 
         var rows = new Dictionary<string, long>();
         var replaced = new Dictionary<string, IReadOnlyList<DateOnly>>();
@@ -105,7 +115,7 @@ public sealed class GoldStep(Lakehouse lake)
         {
             var (def, staged) = Outputs[i];
             var table = gold[i];
-            var changed = await ChangedDaysAsync(c, def, staged, table.Snapshot, targets, ct);
+            var changed = await ChangedDaysAsync(c, def, staged, table.Snapshot, compareDays.GetValueOrDefault(def.Path, targets), ct);
             var dayList = DayList(changed);
             var source = $"(SELECT * FROM {staged} WHERE day IN ({dayList})) AS src";
             var adds = changed.Count == 0 ? [] : await ParquetWriter.WriteAsync(c, source, def, lake.Store, ct);
@@ -115,6 +125,8 @@ public sealed class GoldStep(Lakehouse lake)
             foreach (var add in adds) tx.Add(add);
             foreach (var (appId, version) in silverVersions)
                 if ((table.Snapshot.TxnVersion(appId) ?? -1) < version) tx.SetTxn(appId, version);
+            if (compareDays.ContainsKey(def.Path) && !IndicatorsCurrent(table.Snapshot))
+                tx.SetTxn(GoldIndicators.MarkerId, GoldIndicators.MarkerVersion);
             rows[def.Path] = changed.Count == 0 ? 0 : c.Scalar<long>($"SELECT count(*) FROM {staged} WHERE day IN ({dayList})");
             replaced[def.Path] = changed;
             tx.CommitInfo("REPLACE DAYS",
@@ -131,6 +143,57 @@ public sealed class GoldStep(Lakehouse lake)
             }
         }
         return new GoldOutcome(touched.ToList(), targets, rows) { ReplacedDays = replaced, SilverFilesRead = filesRead };
+    }
+
+    private static readonly (TableDef Table, IndicatorSeries Series)[] IndicatorTables =
+    [
+        (LakeTables.GoldCoinHourly, GoldIndicators.Hourly),
+        (LakeTables.GoldCoinDaily, GoldIndicators.Daily),
+    ];
+
+    /// <summary>True when every row of the gold table has its §12 indicators (false for a table of the previous version).</summary>
+    private static bool IndicatorsCurrent(Snapshot s) => s.TxnVersion(GoldIndicators.MarkerId) == GoldIndicators.MarkerVersion;
+
+    /// <summary>
+    /// The §12 indicator pass of one gold table. F = the first target day (or the table's first day when its rows have no
+    /// indicators yet: a table of the previous version gets them all once). The gold rows of the days from F on that are
+    /// not targets are added to the staged table (their other columns are unchanged); the carried-over state is the last
+    /// <see cref="IndicatorSeries.Keep"/> points per coin before F, read from the gold days just before F — the look-back
+    /// doubles only while some coin's state is incomplete (a coin whose prices start or resume after a long gap), never
+    /// past the table's first day. Cost: the gold rows from F to the end plus a few days before F, never all of history
+    /// (unless late data lands on the first day). Returns the days to compare and possibly replace.
+    /// </summary>
+    private async Task<IReadOnlyCollection<DateOnly>> IndicatorsAsync(DuckDbConnection c, TableDef def, IndicatorSeries series, Snapshot snapshot,
+        IReadOnlyList<DateOnly> targets, CancellationToken ct)
+    {
+        var tableDays = snapshot.PartitionDays("day");
+        DateOnly? first = targets.Count > 0 ? targets[0] : null;
+        if (!IndicatorsCurrent(snapshot) && tableDays.Count > 0 && (first is null || tableDays.Min < first)) first = tableDays.Min;
+        if (first is not { } f)
+        {
+            GoldIndicators.StagePrior(c, series, history: null, firstDay: null);
+            GoldIndicators.Apply(c, series);
+            return targets;
+        }
+        var targetSet = targets.ToHashSet();
+        var forward = tableDays.Where(d => d >= f && !targetSet.Contains(d)).ToHashSet();
+        if (forward.Count > 0)
+        {
+            var files = await lake.Store.MaterializeAllAsync(snapshot.FilesOnDays("day", forward).Select(snapshot.StorePath).ToList(), ct: ct);
+            c.Execute($"INSERT INTO {series.Staged} BY NAME {LakeViews.SelectSql(def, files, snapshot)}");
+        }
+
+        var earlier = tableDays.Where(d => d < f).ToList();
+        for (var back = series.LookBackDays; ; back *= 2)
+        {
+            var from = f.AddDays(-Math.Min(back, f.DayNumber - DateOnly.MinValue.DayNumber));
+            var days = earlier.Where(d => d >= from).ToHashSet();
+            var files = await lake.Store.MaterializeAllAsync(snapshot.FilesOnDays("day", days).Select(snapshot.StorePath).ToList(), ct: ct);
+            GoldIndicators.StagePrior(c, series, LakeViews.SelectSql(def, files, snapshot), f);
+            if (earlier.Count == 0 || from <= earlier[0] || GoldIndicators.CoinsMissingPrior(c, series) == 0) break;
+        }
+        GoldIndicators.Apply(c, series);
+        return targets.Concat(forward).Order().ToList();
     }
 
     /// <summary>

@@ -28,7 +28,7 @@ public sealed class DuckDbWarehouse(string warehouseFile) : IWarehouse
         c.Execute("BEGIN TRANSACTION");
         foreach (var table in indexed) c.Execute($"ALTER TABLE {table} RENAME TO {table}__with_key");
         c.Execute(SqlFiles.Get("warehouse/schema.sql"));
-        foreach (var table in indexed) c.Execute($"INSERT INTO {table} SELECT * FROM {table}__with_key; DROP TABLE {table}__with_key;");
+        foreach (var table in indexed) c.Execute($"INSERT INTO {table} BY NAME SELECT * FROM {table}__with_key; DROP TABLE {table}__with_key;");
         c.Execute("COMMIT");
         c.Execute(SqlFiles.Get("warehouse/views.sql"));
     }

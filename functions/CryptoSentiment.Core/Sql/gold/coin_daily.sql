@@ -47,7 +47,14 @@ SELECT d.coin,
        d.avg_confidence,
        c.close_usd,
        ln(c.close_usd / pc.close_usd) AS return_1d,
-       r.corr_7d
+       r.corr_7d,
+       -- §12 indicators and their hidden state: filled by GoldIndicators (a sequential pass over the close series)
+       CAST(NULL AS DOUBLE) AS sma_7d,
+       CAST(NULL AS DOUBLE) AS sma_30d,
+       CAST(NULL AS DOUBLE) AS rsi_14d,
+       CAST(NULL AS BIGINT) AS series_n,
+       CAST(NULL AS DOUBLE) AS rsi_14d_avg_gain,
+       CAST(NULL AS DOUBLE) AS rsi_14d_avg_loss
 FROM news_day d
 LEFT JOIN price_day c ON c.coin = d.coin AND c.day_no = d.day_no
 LEFT JOIN price_day pc ON pc.coin = d.coin AND pc.day_no = d.day_no - 1

@@ -68,6 +68,13 @@ SELECT coin,
            WHEN score_24h IS NULL OR return_24h IS NULL THEN NULL
            WHEN (score_24h >= 0.2 AND return_24h <= -0.02) OR (score_24h <= -0.2 AND return_24h >= 0.02) THEN TRUE
            ELSE FALSE
-       END AS divergence
+       END AS divergence,
+       -- §12 indicators and their hidden state: filled by GoldIndicators (a sequential pass over the close series)
+       CAST(NULL AS DOUBLE) AS sma_24h,
+       CAST(NULL AS DOUBLE) AS ema_24h,
+       CAST(NULL AS DOUBLE) AS rsi_14h,
+       CAST(NULL AS BIGINT) AS series_n,
+       CAST(NULL AS DOUBLE) AS rsi_14h_avg_gain,
+       CAST(NULL AS DOUBLE) AS rsi_14h_avg_loss
 FROM result
 ORDER BY coin, hour_no

@@ -7,16 +7,25 @@
 CREATE TABLE IF NOT EXISTS COIN_DAILY (
     coin VARCHAR NOT NULL, day DATE NOT NULL, mentions BIGINT NOT NULL, positive BIGINT NOT NULL, negative BIGINT NOT NULL,
     neutral BIGINT NOT NULL, pct_positive DOUBLE, pct_negative DOUBLE, pct_neutral DOUBLE, weighted_score DOUBLE,
-    avg_confidence DOUBLE, close_usd DOUBLE, return_1d DOUBLE, corr_7d DOUBLE);
+    avg_confidence DOUBLE, close_usd DOUBLE, return_1d DOUBLE, corr_7d DOUBLE, sma_7d DOUBLE, sma_30d DOUBLE, rsi_14d DOUBLE);
 CREATE TABLE IF NOT EXISTS COIN_HOURLY (
     coin VARCHAR NOT NULL, hour TIMESTAMPTZ NOT NULL, day DATE NOT NULL, mentions BIGINT NOT NULL, score DOUBLE,
-    score_24h DOUBLE, volatility_24h DOUBLE, close_usd DOUBLE, return_1h DOUBLE, return_24h DOUBLE, divergence BOOLEAN);
+    score_24h DOUBLE, volatility_24h DOUBLE, close_usd DOUBLE, return_1h DOUBLE, return_24h DOUBLE, divergence BOOLEAN,
+    sma_24h DOUBLE, ema_24h DOUBLE, rsi_14h DOUBLE);
 CREATE TABLE IF NOT EXISTS TOP_COIN_DAILY (
     day DATE NOT NULL, coin VARCHAR NOT NULL, weighted_score DOUBLE, mentions BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS HEADLINES (
     article_id VARCHAR NOT NULL, coin VARCHAR NOT NULL, published_at TIMESTAMPTZ NOT NULL, title VARCHAR NOT NULL,
     source VARCHAR, url VARCHAR, label VARCHAR NOT NULL, polarity INTEGER NOT NULL, confidence DOUBLE NOT NULL,
     context_summary VARCHAR, scorer VARCHAR NOT NULL, model VARCHAR);
+-- Columns added after the first version (the §12 price indicators): a warehouse created before them gets them here,
+-- NULL until the next load sends the rows (gold rewrites every day once when it first computes them).
+ALTER TABLE COIN_DAILY ADD COLUMN IF NOT EXISTS sma_7d DOUBLE;
+ALTER TABLE COIN_DAILY ADD COLUMN IF NOT EXISTS sma_30d DOUBLE;
+ALTER TABLE COIN_DAILY ADD COLUMN IF NOT EXISTS rsi_14d DOUBLE;
+ALTER TABLE COIN_HOURLY ADD COLUMN IF NOT EXISTS sma_24h DOUBLE;
+ALTER TABLE COIN_HOURLY ADD COLUMN IF NOT EXISTS ema_24h DOUBLE;
+ALTER TABLE COIN_HOURLY ADD COLUMN IF NOT EXISTS rsi_14h DOUBLE;
 -- The load watermark: per lake table, the Delta table id and version the warehouse reflects (merge_load_state.sql).
 CREATE TABLE IF NOT EXISTS LOAD_STATE (
     source VARCHAR NOT NULL, table_id VARCHAR NOT NULL, version BIGINT NOT NULL, loaded_at TIMESTAMPTZ NOT NULL);

@@ -1,0 +1,10 @@
+-- Writes the values of the hourly indicator pass (gold_indicator_values, one row per point) into staged_coin_hourly.
+-- Rows with a NULL close are not points: their indicators and state are NULL.
+UPDATE staged_coin_hourly
+SET sma_24h = NULL, ema_24h = NULL, rsi_14h = NULL, series_n = NULL, rsi_14h_avg_gain = NULL, rsi_14h_avg_loss = NULL;
+
+UPDATE staged_coin_hourly AS s
+SET sma_24h = v.sma1, ema_24h = v.ema, rsi_14h = v.rsi,
+    series_n = v.series_n, rsi_14h_avg_gain = v.avg_gain, rsi_14h_avg_loss = v.avg_loss
+FROM gold_indicator_values AS v
+WHERE v.coin = s.coin AND v.key = epoch_us(s.hour);
