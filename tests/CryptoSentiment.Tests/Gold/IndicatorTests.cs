@@ -228,7 +228,10 @@ public class IndicatorTests
             for (var i = 0; i < batches.Count; i++)
             {
                 await IncrementalKit.IngestAsync(p, batches[i]);
-                if (i % 8 == 7) await p.RefreshGoldAsync();
+                if (i % 8 != 7) continue;
+                var warm = await p.RefreshGoldAsync();
+                // The look-back's gold files are read once per instance: each refresh reads only the days gold rewrote since the last.
+                if (i > 8 * 4) Assert.InRange(warm.PriorFilesRead, 1, 8); // without the cache: the 45-day daily look-back, 17+ files here
             }
             await p.RefreshGoldAsync();
             await IncrementalKit.IngestAsync(p, late);

@@ -17,6 +17,9 @@ public sealed record GoldOutcome(IReadOnlyList<DateOnly> TouchedDays, IReadOnlyL
 
     /// <summary>Silver data files read to recompute (partition pruning keeps this to the days needed).</summary>
     public int SilverFilesRead { get; init; }
+
+    /// <summary>Gold files read from parquet for the carried-over indicator state (a warm instance reads only files it has not seen).</summary>
+    public long PriorFilesRead { get; init; }
 }
 
 /// <summary>
@@ -103,10 +106,13 @@ public sealed class GoldStep(Lakehouse lake)
         // §12 indicators: recursive, so a change on day F reaches every later row of the coin's series. Continue from the state
         // stored in the gold rows just before F and recompute forward through the end of the table (see IndicatorsAsync).
         var compareDays = new Dictionary<string, IReadOnlyCollection<DateOnly>>();
+        long priorFilesRead = 0;
         foreach (var (def, series) in IndicatorTables)
         {
             var snapshot = gold[Array.FindIndex(Outputs, o => o.Table == def)].Snapshot;
+            var before = PriorRows(def).FilesRead;
             compareDays[def.Path] = await IndicatorsAsync(c, def, series, snapshot, targets, ct);
+            priorFilesRead += PriorRows(def).FilesRead - before;
         }
 
         var rows = new Dictionary<string, long>();
@@ -142,8 +148,13 @@ public sealed class GoldStep(Lakehouse lake)
                 throw;
             }
         }
-        return new GoldOutcome(touched.ToList(), targets, rows) { ReplacedDays = replaced, SilverFilesRead = filesRead };
+        return new GoldOutcome(touched.ToList(), targets, rows) { ReplacedDays = replaced, SilverFilesRead = filesRead, PriorFilesRead = priorFilesRead };
     }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, GoldFileRows> _priorRows = new(StringComparer.Ordinal);
+
+    /// <summary>The cached rows of a gold table's look-back files (the carried-over indicator state is read from them).</summary>
+    internal GoldFileRows PriorRows(TableDef def) => _priorRows.GetOrAdd(def.Path, _ => new GoldFileRows(def));
 
     private static readonly (TableDef Table, IndicatorSeries Series)[] IndicatorTables =
     [
@@ -184,14 +195,16 @@ public sealed class GoldStep(Lakehouse lake)
         }
 
         var earlier = tableDays.Where(d => d < f).ToList();
-        for (var back = series.LookBackDays; ; back *= 2)
-        {
-            var from = f.AddDays(-Math.Min(back, f.DayNumber - DateOnly.MinValue.DayNumber));
-            var days = earlier.Where(d => d >= from).ToHashSet();
-            var files = await lake.Store.MaterializeAllAsync(snapshot.FilesOnDays("day", days).Select(snapshot.StorePath).ToList(), ct: ct);
-            GoldIndicators.StagePrior(c, series, LakeViews.SelectSql(def, files, snapshot), f);
-            if (earlier.Count == 0 || from <= earlier[0] || GoldIndicators.CoinsMissingPrior(c, series) == 0) break;
-        }
+        var rows = PriorRows(def);
+        using (await rows.LockAsync(ct))
+            for (var back = series.LookBackDays; ; back *= 2)
+            {
+                var from = f.AddDays(-Math.Min(back, f.DayNumber - DateOnly.MinValue.DayNumber));
+                var days = earlier.Where(d => d >= from).ToHashSet();
+                var history = await rows.RelationAsync(c, lake.Store, snapshot, snapshot.FilesOnDays("day", days).Select(snapshot.StorePath).ToList(), ct);
+                GoldIndicators.StagePrior(c, series, history, f);
+                if (earlier.Count == 0 || from <= earlier[0] || GoldIndicators.CoinsMissingPrior(c, series) == 0) break;
+            }
         GoldIndicators.Apply(c, series);
         return targets.Concat(forward).Order().ToList();
     }

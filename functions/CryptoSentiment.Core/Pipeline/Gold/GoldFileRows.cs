@@ -1,0 +1,64 @@
+using CryptoSentiment.DuckDb;
+using CryptoSentiment.Lake;
+using CryptoSentiment.Lake.Delta;
+using CryptoSentiment.Lake.Stores;
+
+namespace CryptoSentiment.Pipeline.Gold;
+
+/// <summary>
+/// The rows of the gold files a refresh reads again and again (the days before the first recomputed day, whose stored
+/// indicator state the §12 pass continues from), kept in a table of the instance's engine database keyed by file path.
+/// Delta data files never change under their path, so a cached file is current for as long as a snapshot lists it: a
+/// refresh reads only the files it has not seen (typically the one day gold rewrote since), not 45 days of files again.
+/// Files the current refresh does not need are dropped, so the table holds one look-back window.
+/// </summary>
+internal sealed class GoldFileRows(TableDef def)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly HashSet<string> _cached = new(StringComparer.Ordinal);
+    private readonly string _table = "gold_file_rows_" + def.ViewName;
+
+    /// <summary>Files whose rows were read from parquet so far (tests: a warm refresh reads only new files).</summary>
+    public long FilesRead { get; private set; }
+
+    /// <summary>Exclusive use of the cache until disposed: hold it until the relation has been read.</summary>
+    public async Task<IDisposable> LockAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        return new Release(_gate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        private int _done;
+        public void Dispose() { if (Interlocked.Exchange(ref _done, 1) == 0) gate.Release(); }
+    }
+
+    /// <summary>A relation (SQL) with the table's columns over the rows of <paramref name="storePaths"/>, reading only uncached files.</summary>
+    public async Task<string> RelationAsync(DuckDbConnection c, ILakeStore store, Snapshot snapshot, IReadOnlyList<string> storePaths, CancellationToken ct)
+    {
+        if (storePaths.Count == 0) return LakeViews.SelectSql(def, [], snapshot);
+        c.Execute($"CREATE TABLE IF NOT EXISTS {_table} (file VARCHAR, {def.DuckDbColumnList()})");
+        var missing = storePaths.Where(p => !_cached.Contains(p)).Distinct(StringComparer.Ordinal).ToList();
+        if (missing.Count > 0)
+        {
+            var locals = await store.MaterializeAllAsync(missing, ct: ct);
+            for (var i = 0; i < missing.Count; i++)
+            {
+                // Recorded as cached only once its rows are in: a failure leaves the file to be read again next time.
+                c.Execute($"DELETE FROM {_table} WHERE file = {DuckDbConnection.QuoteLiteral(missing[i])}");
+                c.Execute($"INSERT INTO {_table} SELECT {DuckDbConnection.QuoteLiteral(missing[i])}, * FROM ({LakeViews.SelectSql(def, [locals[i]], snapshot)})");
+                _cached.Add(missing[i]);
+                FilesRead++;
+            }
+        }
+        var needed = storePaths.ToHashSet(StringComparer.Ordinal);
+        var stale = _cached.Where(p => !needed.Contains(p)).ToList();
+        if (stale.Count > 0)
+        {
+            c.Execute($"DELETE FROM {_table} WHERE list_contains({DuckDbConnection.QuoteList(stale)}, file)");
+            _cached.ExceptWith(stale);
+        }
+        return $"SELECT * EXCLUDE (file) FROM {_table} WHERE list_contains({DuckDbConnection.QuoteList(needed)}, file)";
+    }
+}
