@@ -326,7 +326,7 @@ internal static class HistoryBench
             await p.RefreshGoldAsync(ct);
             await p.LoadWarehouseAsync(null, null, ct);
             await timer.ReenrichAsync(ct);
-            List<double> ingest = [], refresh = [], load = [], reenrich = [];
+            List<double> ingest = [], refresh = [], load = [], reenrich = [], indicators = [], priorFiles = [];
             var sw = new Stopwatch();
             for (var i = 1; i <= WarmRepeats; i++)
             {
@@ -336,6 +336,8 @@ internal static class HistoryBench
                 sw.Restart();
                 var gold = await p.RefreshGoldAsync(ct);
                 refresh.Add(sw.Elapsed.TotalSeconds);
+                indicators.Add(gold.IndicatorTime.TotalSeconds);
+                priorFiles.Add(gold.PriorFilesRead);
                 sw.Restart();
                 var loaded = await p.LoadWarehouseAsync(null, null, ct);
                 load.Add(sw.Elapsed.TotalSeconds);
@@ -356,6 +358,8 @@ internal static class HistoryBench
             }
             r["warm_ingest_s"] = Median(ingest);
             r["refresh_s"] = Median(refresh);
+            r["refresh_indicators_s"] = Median(indicators);
+            r["refresh_prior_files"] = Median(priorFiles);
             r["load_s"] = Median(load);
             r["warm_s"] = Median(ingest.Select((x, i) => x + refresh[i] + load[i]));
             r["reenrich_s"] = Median(reenrich);

@@ -10,7 +10,8 @@ namespace CryptoSentiment.Pipeline.Gold;
 /// indicator state the §12 pass continues from), kept in a table of the instance's engine database keyed by file path.
 /// Delta data files never change under their path, so a cached file is current for as long as a snapshot lists it: a
 /// refresh reads only the files it has not seen (typically the one day gold rewrote since), not 45 days of files again.
-/// Files the current refresh does not need are dropped, so the table holds one look-back window.
+/// Files no longer live in the snapshot (a day gold rewrote, files compacted by maintain) are dropped, so the table holds
+/// the look-back windows refreshes use (a few days of hourly rows, 45 days of daily rows), not the table's history.
 /// </summary>
 internal sealed class GoldFileRows(TableDef def)
 {
@@ -53,7 +54,8 @@ internal sealed class GoldFileRows(TableDef def)
             }
         }
         var needed = storePaths.ToHashSet(StringComparer.Ordinal);
-        var stale = _cached.Where(p => !needed.Contains(p)).ToList();
+        var live = snapshot.FileStorePaths().ToHashSet(StringComparer.Ordinal);
+        var stale = _cached.Where(p => !live.Contains(p)).ToList();
         if (stale.Count > 0)
         {
             c.Execute($"DELETE FROM {_table} WHERE list_contains({DuckDbConnection.QuoteList(stale)}, file)");
