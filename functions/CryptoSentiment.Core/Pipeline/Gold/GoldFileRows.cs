@@ -15,7 +15,7 @@ namespace CryptoSentiment.Pipeline.Gold;
 /// </summary>
 internal sealed class GoldFileRows(TableDef def)
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly AsyncGate _gate = new();
     private readonly HashSet<string> _cached = new(StringComparer.Ordinal);
     private readonly string _table = "gold_file_rows_" + def.ViewName;
 
@@ -23,17 +23,7 @@ internal sealed class GoldFileRows(TableDef def)
     public long FilesRead { get; private set; }
 
     /// <summary>Exclusive use of the cache until disposed: hold it until the relation has been read.</summary>
-    public async Task<IDisposable> LockAsync(CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        return new Release(_gate);
-    }
-
-    private sealed class Release(SemaphoreSlim gate) : IDisposable
-    {
-        private int _done;
-        public void Dispose() { if (Interlocked.Exchange(ref _done, 1) == 0) gate.Release(); }
-    }
+    public Task<IDisposable> LockAsync(CancellationToken ct) => _gate.EnterAsync(ct);
 
     /// <summary>A relation (SQL) with the table's columns over the rows of <paramref name="storePaths"/>, reading only uncached files.</summary>
     public async Task<string> RelationAsync(DuckDbConnection c, ILakeStore store, Snapshot snapshot, IReadOnlyList<string> storePaths, CancellationToken ct)

@@ -35,21 +35,11 @@ public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxD
     }
 
     private readonly Dictionary<DateOnly, Day> _days = new();
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly AsyncGate _gate = new();
     private long _clock;
 
     /// <summary>Exclusive use of the index until the returned handle is disposed.</summary>
-    public async Task<IDisposable> LockAsync(CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        return new Release(_gate);
-    }
-
-    private sealed class Release(SemaphoreSlim gate) : IDisposable
-    {
-        private int _done;
-        public void Dispose() { if (Interlocked.Exchange(ref _done, 1) == 0) gate.Release(); }
-    }
+    public Task<IDisposable> LockAsync(CancellationToken ct) => _gate.EnterAsync(ct);
 
     /// <summary>Keys held (committed and claimed), over every loaded day.</summary>
     public int Count => _days.Values.Sum(d => d.Keys.Count + d.Claimed.Count);
