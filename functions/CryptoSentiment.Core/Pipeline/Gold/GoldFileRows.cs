@@ -36,8 +36,7 @@ internal sealed class GoldFileRows(TableDef def)
             var locals = await store.MaterializeAllAsync(missing, ct: ct);
             for (var i = 0; i < missing.Count; i++)
             {
-                // Recorded as cached only once its rows are in: a failure leaves the file to be read again next time.
-                c.Execute($"DELETE FROM {_table} WHERE file = {DuckDbConnection.QuoteLiteral(missing[i])}");
+                // One statement (all rows or none), recorded as cached only once it succeeded.
                 c.Execute($"INSERT INTO {_table} SELECT {DuckDbConnection.QuoteLiteral(missing[i])}, * FROM ({LakeViews.SelectSql(def, [locals[i]], snapshot)})");
                 _cached.Add(missing[i]);
                 FilesRead++;

@@ -84,7 +84,7 @@ public sealed class GoldStep(Lakehouse lake)
             touched.UnionWith(changes.All ? snapshot.PartitionDays("day") : changes.Days);
         }
         if (touched.Count == 0 && gold.All(g => silverVersions.All(kv => (g.Snapshot.TxnVersion(kv.Key) ?? -1) >= kv.Value))
-            && IndicatorTables.All(t => IndicatorsCurrent(gold[Array.FindIndex(Outputs, o => o.Table == t.Table)].Snapshot)))
+            && IndicatorTables.All(t => IndicatorsCurrent(Output(gold, t.Table).Snapshot)))
             return GoldOutcome.Nothing;
 
         // Days after the newest silver row have no mention and no price, so they have no gold rows to recompute.
@@ -100,7 +100,7 @@ public sealed class GoldStep(Lakehouse lake)
         }
         var history = Before(targets, HourlyLookBackDays);
         history.ExceptWith(targets);
-        var hourly = gold[Array.FindIndex(Outputs, o => o.Table == LakeTables.GoldCoinHourly)].Snapshot;
+        var hourly = Output(gold, LakeTables.GoldCoinHourly).Snapshot;
         var historyFiles = hourly.FilesOnDays("day", history).Select(hourly.StorePath).ToList();
         var hourlyRows = PriorRows(LakeTables.GoldCoinHourly); // the same files each refresh: read once per instance
         using (await hourlyRows.LockAsync(ct))
@@ -115,7 +115,7 @@ public sealed class GoldStep(Lakehouse lake)
         var indicatorClock = System.Diagnostics.Stopwatch.StartNew();
         foreach (var (def, series) in IndicatorTables)
         {
-            var snapshot = gold[Array.FindIndex(Outputs, o => o.Table == def)].Snapshot;
+            var snapshot = Output(gold, def).Snapshot;
             var before = PriorRows(def).FilesRead;
             compareDays[def.Path] = await IndicatorsAsync(c, def, series, snapshot, targets, ct);
             priorFilesRead += PriorRows(def).FilesRead - before;
@@ -157,6 +157,9 @@ public sealed class GoldStep(Lakehouse lake)
         }
         return new GoldOutcome(touched.ToList(), targets, rows) { ReplacedDays = replaced, SilverFilesRead = filesRead, PriorFilesRead = priorFilesRead, IndicatorTime = indicatorTime };
     }
+
+    /// <summary>The opened gold table of <paramref name="def"/> (<paramref name="gold"/> is in <see cref="Outputs"/> order).</summary>
+    private static DeltaTable Output(List<DeltaTable> gold, TableDef def) => gold[Array.FindIndex(Outputs, o => o.Table == def)];
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, GoldFileRows> _priorRows = new(StringComparer.Ordinal);
 

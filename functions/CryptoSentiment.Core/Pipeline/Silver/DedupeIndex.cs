@@ -89,36 +89,43 @@ public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxD
         var stamp = ++_clock;
         var byDay = snapshot.FilesOnDays(dayColumn, days).GroupBy(a => Snapshot.PartitionDay(a.PartitionValues, dayColumn)!.Value)
             .ToDictionary(g => g.Key, g => g.ToList());
-        var untagged = new List<(Day Day, string Path)>();
+        var fresh = new List<(AddAction Add, string Path, DateOnly Day)>();
         foreach (var day in days)
         {
             var d = Get(day);
             d.LastUsed = stamp;
             if (!byDay.TryGetValue(day, out var adds)) continue;
             var paths = adds.Select(snapshot.StorePath).ToList();
-            var fresh = d.Files.Unseen(paths);
-            if (fresh.Count == 0) continue;
-            var freshSet = fresh.ToHashSet(StringComparer.Ordinal);
+            var unseen = d.Files.Unseen(paths).ToHashSet(StringComparer.Ordinal);
             for (var i = 0; i < adds.Count; i++)
-            {
-                if (!freshSet.Contains(paths[i])) continue;
-                if (readTags && DedupeKeys.FromTags(adds[i]) is { } keys)
-                {
-                    d.Keys.UnionWith(keys);
-                    d.Files.MarkSeen([paths[i]]);
-                    FilesFromTags++;
-                }
-                else untagged.Add((d, paths[i]));
-            }
+                if (unseen.Contains(paths[i])) fresh.Add((adds[i], paths[i], day));
+        }
+        await LearnAsync(c, store, fresh, (at, key) => at.Index.Keys.Add(key), ct);
+        Evict(stamp);
+    }
+
+    /// <summary>
+    /// Takes the keys of <paramref name="files"/> from their <c>add</c> tags, or else reads them (all untagged files in one
+    /// query), hands each to <paramref name="onKey"/> with its day, and marks the files seen.
+    /// </summary>
+    private async Task LearnAsync(DuckDbConnection c, ILakeStore store, IReadOnlyList<(AddAction Add, string Path, DateOnly Day)> files,
+        Action<(Day Index, DateOnly Day), UInt128> onKey, CancellationToken ct)
+    {
+        var untagged = new List<(string Path, DateOnly Day)>();
+        foreach (var (add, path, day) in files)
+        {
+            if (!readTags || DedupeKeys.FromTags(add) is not { } keys) { untagged.Add((path, day)); continue; }
+            var at = (Get(day), day);
+            foreach (var key in keys) onKey(at, key);
+            FilesFromTags++;
         }
         if (untagged.Count > 0)
         {
             var locals = await store.MaterializeAllAsync(untagged.Select(x => x.Path).ToList(), ct: ct);
-            ReadKeys(c, untagged.Select((x, i) => (locals[i], x.Day)), (day, key) => day.Keys.Add(key));
-            foreach (var (d, path) in untagged) d.Files.MarkSeen([path]);
+            ReadKeys(c, untagged.Select((x, i) => (locals[i], (Index: Get(x.Day), x.Day))), onKey);
             FilesRead += untagged.Count;
         }
-        Evict(stamp);
+        foreach (var (_, path, day) in files) Get(day).Files.MarkSeen([path]);
     }
 
     /// <summary>
@@ -161,21 +168,7 @@ public sealed class DedupeIndex(string keyExpression, string dayColumn, int maxD
             at.Index.Keys.Add(key);
             if (claims.TryGetValue(key, out var on) && on.Any(d => Math.Abs(d.DayNumber - at.Day.DayNumber) <= window)) collides = true;
         }
-        var untagged = new List<(string Path, DateOnly Day)>();
-        foreach (var (add, path, day) in near)
-        {
-            if (!readTags || DedupeKeys.FromTags(add) is not { } keys) { untagged.Add((path, day)); continue; }
-            var at = (Get(day), day);
-            foreach (var key in keys) Learn(at, key);
-            FilesFromTags++;
-        }
-        if (untagged.Count > 0)
-        {
-            var locals = await store.MaterializeAllAsync(untagged.Select(x => x.Path).ToList(), ct: ct);
-            ReadKeys(c, untagged.Select((x, i) => (locals[i], (Index: Get(x.Day), x.Day))), Learn);
-            FilesRead += untagged.Count;
-        }
-        foreach (var (_, path, day) in near) Get(day).Files.MarkSeen([path]);
+        await LearnAsync(c, store, near, Learn, ct);
         return collides;
     }
 
