@@ -266,4 +266,83 @@ public class IndicatorTests
         await IndependentGold.VerifyAsync(incremental.Settings, "indicators, incremental");
         await IndependentGold.VerifyAsync(full.Settings, "indicators, full");
     }
+
+    /// <summary>
+    /// BTC's prices stop after day 4 and resume on day 60 — a gap longer than either look-back (2 days hourly, 45 days
+    /// daily) — while ETH trades every day. The refresh of day 60 widens the look-back until BTC's carried-over state is
+    /// complete (its series continues at series_n 6 / 121, not 1); a second batch of day 61 on the same instance reuses the
+    /// points read for day 61. Every result equals a full recompute and the independent one.
+    /// </summary>
+    [Fact]
+    public async Task PricesResumingAfterALongGapContinueTheirSeriesAndAWarmRefreshReusesTheCarriedState()
+    {
+        const int gapStart = 5, resume = 60, days = 62;
+        var now = At(days + 1, 0);
+        var rng = new Random(11);
+        var level = new Dictionary<string, double> { ["BTC"] = 40000, ["ETH"] = 2500 };
+        EventBatch Prices(int d, long seq) => PriceBatch("p0", seq, new[] { "BTC", "ETH" }
+            .Where(coin => coin == "ETH" || d < gapStart || d >= resume)
+            .SelectMany(coin => Enumerable.Range(0, 24).Select(h =>
+            {
+                level[coin] *= Math.Exp((rng.NextDouble() - 0.5) * 0.03);
+                return (coin, At(d, h, 20), Math.Round(level[coin], 2));
+            })).ToList(), now);
+        var early = new List<EventBatch>();
+        for (var d = 0; d < resume; d++)
+        {
+            early.Add(Prices(d, d * 100));
+            early.Add(IncrementalKit.NewsOnDay(Day0.AddDays(d), "n0", 6, $"d{d}", now, firstSequence: d * 10));
+        }
+        var day60 = new[] { Prices(resume, resume * 100), IncrementalKit.NewsOnDay(Day0.AddDays(resume), "n0", 6, "d60", now, firstSequence: resume * 10) };
+        var day61 = new[] { Prices(resume + 1, (resume + 1) * 100), IncrementalKit.NewsOnDay(Day0.AddDays(resume + 1), "n0", 6, "d61", now, firstSequence: (resume + 1) * 10) };
+        var day61b = IncrementalKit.NewsOnDay(Day0.AddDays(resume + 1), "n1", 4, "d61b", now);
+
+        using var incremental = new TempLake();
+        using (var p = PipelineTestKit.Open(incremental, now))
+        {
+            foreach (var b in early) await IncrementalKit.IngestAsync(p, b);
+            await p.RefreshGoldAsync();
+            foreach (var b in day60) await IncrementalKit.IngestAsync(p, b);
+            var o60 = await p.RefreshGoldAsync();
+            Assert.Equal([Day0.AddDays(resume)], o60.RecomputedDays);
+            Assert.True(o60.PriorStatesRead > 2, "the look-back widens for BTC: " + o60.PriorStatesRead);
+            foreach (var b in day61) await IncrementalKit.IngestAsync(p, b);
+            var o61 = await p.RefreshGoldAsync();
+            Assert.Equal([Day0.AddDays(resume + 1)], o61.RecomputedDays);
+            // a new first day: the hourly look-back once (BTC has its 24 points on day 60), the daily one twice (BTC's sma_30d
+            // window still reaches back before the gap)
+            Assert.Equal(3, o61.PriorStatesRead);
+            await IncrementalKit.IngestAsync(p, day61b);
+            var warm = await p.RefreshGoldAsync();
+            Assert.Equal([Day0.AddDays(resume + 1)], warm.RecomputedDays);
+            Assert.Equal(0, warm.PriorStatesRead); // the same first day over the same gold files: reused
+        }
+
+        using var full = new TempLake();
+        using (var p = PipelineTestKit.Open(full, now))
+        {
+            foreach (var b in early.Concat(day60).Concat(day61).Append(day61b)) await IncrementalKit.IngestAsync(p, b);
+            await p.RefreshGoldAsync();
+        }
+
+        foreach (var (def, keys, first) in new[]
+                 {
+                     (LakeTables.GoldCoinHourly, new[] { "coin", "hour" }, gapStart * 24 + 1L),
+                     (LakeTables.GoldCoinDaily, new[] { "coin", "day" }, gapStart + 1L),
+                 })
+        {
+            var a = await IndependentGold.SnapshotAsync(incremental.Settings, def, keys);
+            var b = await IndependentGold.SnapshotAsync(full.Settings, def, keys);
+            Assert.Equal(b.Keys.Order(StringComparer.Ordinal), a.Keys.Order(StringComparer.Ordinal));
+            var columns = def.Columns.Select(col => col.Name).ToList();
+            foreach (var (key, expected) in b)
+                for (var i = 0; i < columns.Count; i++)
+                    Assert.True(IndependentGold.Same(expected[i], a[key][i]), $"{def.Path} {key} {columns[i]}: incremental {a[key][i]}, full {expected[i]}");
+            // BTC's first point after the gap continues the series
+            var btcAfterGap = a.Where(kv => kv.Key.StartsWith("BTC", StringComparison.Ordinal) && a[kv.Key][columns.IndexOf("series_n")] is long)
+                .Select(kv => (long)kv.Value[columns.IndexOf("series_n")]!).Where(n => n >= first).ToList();
+            Assert.Contains(first, btcAfterGap);
+        }
+        await IndependentGold.VerifyAsync(incremental.Settings, "indicators after a long gap, incremental");
+    }
 }

@@ -73,10 +73,7 @@ public static class GoldCalculator
         c.Execute($"CREATE OR REPLACE TEMP TABLE {StagedTopCoinDaily} AS\n{GoldSql.TopCoinDaily}");
         if (indicators)
             foreach (var series in new[] { GoldIndicators.Hourly, GoldIndicators.Daily })
-            {
-                GoldIndicators.StagePrior(c, series, history: null, firstDay: null);
-                GoldIndicators.Apply(c, series);
-            }
+                GoldIndicators.Apply(c, series, IndicatorPrior.None);
 
         return new GoldStaged(
             c.Scalar<long>($"SELECT count(*) FROM {StagedCoinHourly}"),

@@ -12,9 +12,6 @@ namespace CryptoSentiment.Pipeline.Gold;
 /// <param name="LookBackDays">The first look-back (days before the recomputed range) for the carried-over state.</param>
 public sealed record IndicatorSeries(string Name, string Staged, int[] Smas, int? Ema, int Rsi, int LookBackDays)
 {
-    /// <summary>The temp table of carried-over points (<c>Sql/gold/indicator_prior_{name}.sql</c>).</summary>
-    public string PriorTable => "gold_indicator_prior_" + Name;
-
     /// <summary>
     /// How many earlier points the pass needs per coin: the SMA windows (N − 1 earlier closes), the EMA seed (an SMA) and
     /// the first Wilder averages (the N changes before t = N + 1 need N earlier closes). With them and the last point's stored
@@ -52,33 +49,42 @@ public static class GoldIndicators
     public static readonly IndicatorSeries Daily = new("daily", GoldCalculator.StagedCoinDaily, [7, 30], Ema: null, Rsi: 14, LookBackDays: 45);
 
     /// <summary>
-    /// Stages the carried-over points of <paramref name="series"/>: the last points before <paramref name="firstDay"/> from
-    /// <paramref name="history"/> (a relation with the gold table's columns), or none (the series starts in the staged rows).
+    /// Reads the carried-over points of <paramref name="series"/>: per coin, the last <see cref="IndicatorSeries.Keep"/>
+    /// points before <paramref name="firstDay"/> in <paramref name="history"/> (a relation with the gold table's columns:
+    /// the gold rows of some days before it) with their stored state (<c>Sql/gold/indicator_prior_{name}.sql</c>).
+    /// <paramref name="reachesStart"/>: <paramref name="history"/> holds every earlier day of the table (no coin's state
+    /// can reach further back).
     /// </summary>
-    public static void StagePrior(DuckDbConnection c, IndicatorSeries series, string? history, DateOnly? firstDay)
+    public static IndicatorPrior ReadPrior(DuckDbConnection c, IndicatorSeries series, string history, DateOnly firstDay, bool reachesStart)
     {
         ArgumentNullException.ThrowIfNull(c);
         ArgumentNullException.ThrowIfNull(series);
-        var from = history is null || firstDay is null ? $"(SELECT * FROM {series.Staged} WHERE false)" : $"({history})";
-        var day = firstDay is { } d ? $"DATE '{d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}'" : "DATE '0001-01-01'";
-        c.Execute(GoldSql.Load($"Sql/gold/indicator_prior_{series.Name}.sql")
-            .Replace("{history}", from).Replace("{first_day}", day).Replace("{keep}", series.Keep.ToString(CultureInfo.InvariantCulture)));
+        var coins = new Dictionary<string, List<PriorPoint>>(StringComparer.Ordinal);
+        var sql = GoldSql.Load($"Sql/gold/indicator_prior_{series.Name}.sql")
+            .Replace("{history}", $"({history})")
+            .Replace("{first_day}", $"DATE '{firstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}'")
+            .Replace("{keep}", series.Keep.ToString(CultureInfo.InvariantCulture));
+        using (var r = c.Query(sql))
+            while (r.Read())
+            {
+                var coin = r.GetString(0);
+                if (!coins.TryGetValue(coin, out var list)) coins[coin] = list = [];
+                list.Add(new PriorPoint(r.GetDouble(1), r.IsNull(2) ? null : r.GetInt64(2), Nullable(r, 3), Nullable(r, 4), Nullable(r, 5)));
+            }
+        return new IndicatorPrior(coins.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal), reachesStart);
     }
 
-    /// <summary>Coins with closes in the staged rows whose carried-over state does not reach back far enough yet.</summary>
-    public static long CoinsMissingPrior(DuckDbConnection c, IndicatorSeries series) =>
-        c.Scalar<long>(GoldSql.Load("Sql/gold/indicator_prior_missing.sql")
-            .Replace("{staged}", series.Staged).Replace("{prior}", series.PriorTable)
-            .Replace("{keep}", series.Keep.ToString(CultureInfo.InvariantCulture)));
-
     /// <summary>
-    /// Computes the indicators of every staged row with a close, continuing from the staged prior points
-    /// (<see cref="StagePrior"/>), and writes them (and the hidden state) into the staged table. Returns the points computed.
+    /// Computes the indicators of every staged row with a close, each coin's series continuing from its carried-over points
+    /// in <paramref name="prior"/>, and writes them (and the hidden state) into the staged table. Returns the points
+    /// computed, or null — nothing written — when some coin's carried-over state is incomplete
+    /// (<see cref="IndicatorPrior.Covers"/>): the caller reads a longer look-back and calls again.
     /// </summary>
-    public static long Apply(DuckDbConnection c, IndicatorSeries series)
+    public static long? Apply(DuckDbConnection c, IndicatorSeries series, IndicatorPrior prior)
     {
         ArgumentNullException.ThrowIfNull(c);
         ArgumentNullException.ThrowIfNull(series);
+        ArgumentNullException.ThrowIfNull(prior);
         c.Execute($"CREATE OR REPLACE TEMP TABLE {ValuesTable} (coin VARCHAR, key BIGINT, sma1 DOUBLE, sma2 DOUBLE, ema DOUBLE, rsi DOUBLE, " +
                   "series_n BIGINT, avg_gain DOUBLE, avg_loss DOUBLE)");
         long points = 0;
@@ -90,14 +96,14 @@ public static class GoldIndicators
             while (r.Read())
             {
                 var rowCoin = r.GetString(0);
-                if (!string.Equals(rowCoin, coin, StringComparison.Ordinal)) { scan.Reset(); coin = rowCoin; }
-                var close = r.GetDouble(2);
-                if (r.GetBoolean(3))
+                if (!string.Equals(rowCoin, coin, StringComparison.Ordinal))
                 {
-                    scan.Carry(close, r.IsNull(4) ? null : r.GetInt64(4), Nullable(r, 5), Nullable(r, 6), Nullable(r, 7));
-                    continue;
+                    if (!prior.Covers(rowCoin, series)) return null;
+                    scan.Reset();
+                    coin = rowCoin;
+                    foreach (var p in prior.Of(coin)) scan.Carry(p.Close, p.SeriesN, p.Ema, p.AvgGain, p.AvgLoss);
                 }
-                var v = scan.Next(close);
+                var v = scan.Next(r.GetDouble(2));
                 a.Append(rowCoin).Append(r.GetInt64(1)).Append(v.Sma1).Append(v.Sma2).Append(v.Ema).Append(v.Rsi)
                  .Append(v.SeriesN).Append(v.AvgGain).Append(v.AvgLoss);
                 a.EndRow();
@@ -109,6 +115,30 @@ public static class GoldIndicators
     }
 
     private static double? Nullable(DuckDbResult r, int col) => r.IsNull(col) ? null : r.GetDouble(col);
+}
+
+/// <summary>A point before the recomputed range: its close and the state stored with it in gold.</summary>
+public readonly record struct PriorPoint(double Close, long? SeriesN, double? Ema, double? AvgGain, double? AvgLoss);
+
+/// <summary>
+/// The carried-over points of one close series, per coin (oldest first), read from the gold rows of a look-back before
+/// the first recomputed day. Immutable: a refresh of the same first day over the same gold files may reuse it.
+/// </summary>
+public sealed class IndicatorPrior(IReadOnlyDictionary<string, PriorPoint[]> coins, bool reachesStart)
+{
+    /// <summary>No earlier points: every series starts in the staged rows (a full recompute).</summary>
+    public static readonly IndicatorPrior None = new(new Dictionary<string, PriorPoint[]>(StringComparer.Ordinal), reachesStart: true);
+
+    /// <summary>The carried-over points of <paramref name="coin"/>, oldest first (none: its series starts in range).</summary>
+    public IReadOnlyList<PriorPoint> Of(string coin) => coins.TryGetValue(coin, out var p) ? p : [];
+
+    /// <summary>
+    /// True when the pass can continue <paramref name="coin"/>'s series from these points exactly: the look-back held every
+    /// earlier day, or the coin has <see cref="IndicatorSeries.Keep"/> points, or its points reach back to the start of
+    /// its series (series_n = 1). Otherwise (prices that resume after a gap longer than the look-back) the look-back widens.
+    /// </summary>
+    public bool Covers(string coin, IndicatorSeries series) =>
+        reachesStart || coins.TryGetValue(coin, out var p) && (p.Length >= series.Keep || p[0].SeriesN == 1);
 }
 
 /// <summary>The §12 values of one point (and the state stored with it).</summary>

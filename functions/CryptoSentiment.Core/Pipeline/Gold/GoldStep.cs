@@ -21,6 +21,9 @@ public sealed record GoldOutcome(IReadOnlyList<DateOnly> TouchedDays, IReadOnlyL
     /// <summary>Gold files read from parquet for the carried-over indicator state (a warm instance reads only files it has not seen).</summary>
     public long PriorFilesRead { get; init; }
 
+    /// <summary>Look-backs queried for carried-over indicator points (0: both series reused what the last refresh of the same first day read).</summary>
+    public long PriorStatesRead { get; init; }
+
     /// <summary>Wall time of the §12 indicator passes of this refresh (both series), for the bench.</summary>
     public TimeSpan IndicatorTime { get; init; }
 }
@@ -112,6 +115,7 @@ public sealed class GoldStep(Lakehouse lake)
         // stored in the gold rows just before F and recompute forward through the end of the table (see IndicatorsAsync).
         var compareDays = new Dictionary<string, IReadOnlyCollection<DateOnly>>();
         long priorFilesRead = 0;
+        var statesBefore = PriorStatesRead;
         var indicatorClock = System.Diagnostics.Stopwatch.StartNew();
         foreach (var (def, series) in IndicatorTables)
         {
@@ -155,13 +159,29 @@ public sealed class GoldStep(Lakehouse lake)
                 throw;
             }
         }
-        return new GoldOutcome(touched.ToList(), targets, rows) { ReplacedDays = replaced, SilverFilesRead = filesRead, PriorFilesRead = priorFilesRead, IndicatorTime = indicatorTime };
+        return new GoldOutcome(touched.ToList(), targets, rows) { ReplacedDays = replaced, SilverFilesRead = filesRead, PriorFilesRead = priorFilesRead,
+            PriorStatesRead = PriorStatesRead - statesBefore, IndicatorTime = indicatorTime,
+        };
     }
 
     /// <summary>The opened gold table of <paramref name="def"/> (<paramref name="gold"/> is in <see cref="Outputs"/> order).</summary>
     private static DeltaTable Output(List<DeltaTable> gold, TableDef def) => gold[Array.FindIndex(Outputs, o => o.Table == def)];
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, GoldFileRows> _priorRows = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The carried-over indicator points a refresh last read per gold table, with what they were read from (the first
+    /// recomputed day, the look-back and its gold files): the next refresh of the same first day over the same files —
+    /// every batch of a day on a warm instance — reuses them instead of querying the look-back again.
+    /// </summary>
+    private sealed record PriorState(DateOnly First, int Back, DateOnly? TableFirst, string[] Files, IndicatorPrior Prior);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PriorState> _priorState = new(StringComparer.Ordinal);
+
+    /// <summary>How many times a refresh read carried-over indicator points from gold (tests: a warm refresh of the same day reuses them).</summary>
+    internal long PriorStatesRead => Interlocked.Read(ref _priorStatesRead);
+
+    private long _priorStatesRead;
 
     /// <summary>The cached rows of a gold table's look-back files (the carried-over indicator state is read from them).</summary>
     internal GoldFileRows PriorRows(TableDef def) => _priorRows.GetOrAdd(def.Path, _ => new GoldFileRows(def));
@@ -182,7 +202,8 @@ public sealed class GoldStep(Lakehouse lake)
     /// <see cref="IndicatorSeries.Keep"/> points per coin before F, read from the gold days just before F — the look-back
     /// doubles only while some coin's state is incomplete (a coin whose prices start or resume after a long gap), never
     /// past the table's first day. Cost: the gold rows from F to the end plus a few days before F, never all of history
-    /// (unless late data lands on the first day). Returns the days to compare and possibly replace.
+    /// (unless late data lands on the first day); the next refresh of the same F over the same gold files (the next batch
+    /// of the day) reuses the points read (<see cref="PriorState"/>). Returns the days to compare and possibly replace.
     /// </summary>
     private async Task<IReadOnlyCollection<DateOnly>> IndicatorsAsync(DuckDbConnection c, TableDef def, IndicatorSeries series, Snapshot snapshot,
         IReadOnlyList<DateOnly> targets, CancellationToken ct)
@@ -192,8 +213,7 @@ public sealed class GoldStep(Lakehouse lake)
         if (!IndicatorsCurrent(snapshot) && tableDays.Count > 0 && (first is null || tableDays.Min < first)) first = tableDays.Min;
         if (first is not { } f)
         {
-            GoldIndicators.StagePrior(c, series, history: null, firstDay: null);
-            GoldIndicators.Apply(c, series);
+            GoldIndicators.Apply(c, series, IndicatorPrior.None);
             return targets;
         }
         var targetSet = targets.ToHashSet();
@@ -205,17 +225,28 @@ public sealed class GoldStep(Lakehouse lake)
         }
 
         var earlier = tableDays.Where(d => d < f).ToList();
-        var rows = PriorRows(def);
-        using (await rows.LockAsync(ct))
-            for (var back = series.LookBackDays; ; back *= 2)
+        DateOnly? tableFirst = earlier.Count > 0 ? earlier[0] : null;
+        var reused = _priorState.TryGetValue(def.Path, out var last) && last.First == f ? last : null;
+        for (var back = reused?.Back ?? series.LookBackDays; ; back *= 2)
+        {
+            var from = f.AddDays(-Math.Min(back, f.DayNumber - DateOnly.MinValue.DayNumber));
+            var days = earlier.Where(d => d >= from).ToHashSet();
+            var files = snapshot.FilesOnDays("day", days).Select(snapshot.StorePath).Order(StringComparer.Ordinal).ToArray();
+            IndicatorPrior prior;
+            if (reused is not null && reused.Back == back && reused.TableFirst == tableFirst && reused.Files.SequenceEqual(files, StringComparer.Ordinal))
+                prior = reused.Prior; // the same first day over the same immutable gold files: the same points
+            else
             {
-                var from = f.AddDays(-Math.Min(back, f.DayNumber - DateOnly.MinValue.DayNumber));
-                var days = earlier.Where(d => d >= from).ToHashSet();
-                var history = await rows.RelationAsync(c, lake.Store, snapshot, snapshot.FilesOnDays("day", days).Select(snapshot.StorePath).ToList(), ct);
-                GoldIndicators.StagePrior(c, series, history, f);
-                if (earlier.Count == 0 || from <= earlier[0] || GoldIndicators.CoinsMissingPrior(c, series) == 0) break;
+                var rows = PriorRows(def);
+                using (await rows.LockAsync(ct))
+                    prior = GoldIndicators.ReadPrior(c, series, await rows.RelationAsync(c, lake.Store, snapshot, files, ct), f,
+                        reachesStart: tableFirst is not { } t || from <= t);
+                _priorState[def.Path] = new PriorState(f, back, tableFirst, files, prior);
+                Interlocked.Increment(ref _priorStatesRead);
             }
-        GoldIndicators.Apply(c, series);
+            if (GoldIndicators.Apply(c, series, prior) is not null) break;
+            // some coin's prices resume after a gap longer than the look-back: its state lies further back
+        }
         return targets.Concat(forward).Order().ToList();
     }
 

@@ -1,8 +1,6 @@
 -- Writes the values of the daily indicator pass (gold_indicator_values, one row per point) into staged_coin_daily.
--- Rows with a NULL close are not points: their indicators and state are NULL.
-UPDATE staged_coin_daily
-SET sma_7d = NULL, sma_30d = NULL, rsi_14d = NULL, series_n = NULL, rsi_14d_avg_gain = NULL, rsi_14d_avg_loss = NULL;
-
+-- Rows with a NULL close are not points: they keep the NULL indicators and state coin_daily.sql gives every row (and
+-- gold stores for them), so only points are written.
 UPDATE staged_coin_daily AS s
 SET sma_7d = v.sma1, sma_30d = v.sma2, rsi_14d = v.rsi,
     series_n = v.series_n, rsi_14d_avg_gain = v.avg_gain, rsi_14d_avg_loss = v.avg_loss
