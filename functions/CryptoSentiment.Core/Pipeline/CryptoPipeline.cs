@@ -48,12 +48,18 @@ public sealed class CryptoPipeline : IDisposable
         _reenrich = new ReenrichStep(Lake, Enricher);
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(EventStream, string), AsyncGate> _partitions = new();
+
     /// <summary>
     /// Lands one Event Hubs batch in bronze, then silver and quarantine. Safe to repeat (txn-idempotent). Batches of
     /// different partitions run side by side (each on its own engine connection; they meet only in the dedupe index).
+    /// Deliveries of the same partition take turns: Event Hubs gives an instance a partition's batches one at a time, so
+    /// two at once are a redelivery of the same events — run side by side, the second would take the first's in-flight
+    /// dedupe claims for duplicates and commit the range as done without its rows.
     /// </summary>
     public async Task<BatchOutcome> IngestAsync(EventBatch batch, CancellationToken ct = default)
     {
+        using var turn = await _partitions.GetOrAdd((batch.Stream, batch.PartitionId), _ => new AsyncGate()).EnterAsync(ct);
         using var engine = Lake.RentEngine();
         var now = _clock.GetUtcNow();
         var bronze = await BronzeStep.AppendAsync(Lake, engine.Connection, batch, now, ct);

@@ -80,9 +80,10 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
     private async Task<BatchOutcome> ProcessOnceAsync(DuckDbConnection c, EventBatch batch, DateTimeOffset now, CancellationToken ct)
     {
         var def = TableFor(batch.Stream);
-        var table = await lake.TableAsync(def, ct);
+        var table = await lake.AppendTableAsync(def, ct);
         var appId = TxnIds.For(def, batch);
-        var pending = TxnIds.Pending(batch.Events, table.Snapshot.TxnVersion(appId));
+        var read = table.Snapshot; // pending events and the dedupe index are decided on this snapshot: the commit checks everything after it
+        var pending = TxnIds.Pending(batch.Events, read.TxnVersion(appId));
         var outcome = new BatchOutcome { Stream = batch.Stream, PartitionId = batch.PartitionId, Received = batch.Events.Count };
         if (pending.Count == 0) return outcome;
 
@@ -90,8 +91,8 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         var tally = new Tally(index);
         try
         {
-            var news = batch.Stream == EventStream.News ? await ScoreNewsAsync(c, table.Snapshot, pending, now, tally, ct) : null;
-            var prices = news is null ? await ClaimPricesAsync(c, table.Snapshot, pending, now, tally, ct) : null;
+            var news = batch.Stream == EventStream.News ? await ScoreNewsAsync(c, read, pending, now, tally, ct) : null;
+            var prices = news is null ? await ClaimPricesAsync(c, read, pending, now, tally, ct) : null;
             c.Execute($"CREATE OR REPLACE TEMP TABLE {Staged} ({def.DuckDbColumnList()})");
             using (var appender = c.CreateAppender(Staged))
             {
@@ -101,7 +102,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
             await Quarantine.WriteAsync(lake, c, batch, tally.Rejected, now, ct);
             // Each file carries its dedupe keys in its add: other writers learn them from the log, without reading the file.
             var adds = DedupeKeys.TagFiles(await ParquetWriter.WriteAsync(c, Staged, def, lake.Store, ct), "day", tally.KeysByDay);
-            var tx = table.BeginTransaction();
+            var tx = table.BeginTransaction(read);
             foreach (var add in adds) tx.Add(add);
             tx.SetTxn(appId, pending[^1].SequenceNumber);
             if (tally.Duplicates > 0) tx.AddToCounter(DuplicateTally.CounterId(def, batch.Stream, batch.PartitionId), tally.Duplicates);
