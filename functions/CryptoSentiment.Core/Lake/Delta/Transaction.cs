@@ -1,4 +1,5 @@
 using CryptoSentiment.Lake.Stores;
+using CryptoSentiment.Telemetry;
 
 namespace CryptoSentiment.Lake.Delta;
 
@@ -220,7 +221,8 @@ public sealed class Transaction
                 return new CommitResult(CommitOutcome.Committed, version, attempt);
             }
 
-            // Lost the race for this version: read what the winners committed and decide.
+            // Lost the race for this version: read what the winners committed and decide (rebase, or a conflict to redo).
+            PipelineTelemetry.RecordCommitConflict(_table.TablePath);
             var (newer, commits) = await snapshot.UpdateWithCommitsAsync(ct).ConfigureAwait(false);
             var concurrentAdds = new List<AddAction>();
             foreach (var c in commits)
