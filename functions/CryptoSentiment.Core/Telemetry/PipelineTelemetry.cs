@@ -69,9 +69,21 @@ public static class PipelineTelemetry
         "Warehouse rows inserted, updated or deleted by the loads, by table.");
 
     private static int _errorLogged;
+    private static Action<string> _errorLog = line => Console.Error.WriteLine(line);
 
-    /// <summary>Where the first recording error goes (once per process); the hosts point it at their log. Default: stderr.</summary>
-    public static Action<string> ErrorLog { get; set; } = line => Console.Error.WriteLine(line);
+    /// <summary>
+    /// Where the first recording error goes (once per sink: setting it re-arms the report); the hosts point it at their
+    /// log. Default: stderr.
+    /// </summary>
+    public static Action<string> ErrorLog
+    {
+        get => Volatile.Read(ref _errorLog);
+        set
+        {
+            Volatile.Write(ref _errorLog, value);
+            Volatile.Write(ref _errorLogged, 0);
+        }
+    }
 
     /// <summary>
     /// Starts the span of one batch or timer run of <paramref name="function"/> (a §7 function name); disposing it ends the
