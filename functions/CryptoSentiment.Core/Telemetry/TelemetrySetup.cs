@@ -27,7 +27,8 @@ public static class TelemetrySetup
 
         var resource = ResourceBuilder.CreateDefault().AddService(options.ServiceName,
             serviceVersion: typeof(TelemetrySetup).Assembly.GetName().Version?.ToString());
-        var tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(PipelineTelemetry.Name);
+        // Always on: a run's parent may be the web host's request activity, which nobody records (ParentBased would drop the run).
+        var tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(PipelineTelemetry.Name).SetSampler(new AlwaysOnSampler());
         var metrics = Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource).AddMeter(PipelineTelemetry.Name);
 
         if (options.AppInsightsConnectionString is { } connectionString)
