@@ -23,12 +23,12 @@ var root = new RootCommand("CryptoSentiment — crypto news sentiment through a 
     ServeCommand.Create(),
 };
 // Telemetry (ARCHITECTURE §10) from the same environment variables as the handler; disposed (flushed) when the command ends.
-TelemetryOptions telemetryOptions;
-try { telemetryOptions = TelemetryOptions.FromEnvironment("CryptoSentiment.Cli"); }
+TelemetrySettings telemetrySettings;
+try { telemetrySettings = TelemetrySettings.FromEnvironment("CryptoSentiment.Cli"); }
 catch (ArgumentException e)
 {
     Console.Error.WriteLine($"crypto-sentiment: {e.Message}");
     return 2;
 }
-using var telemetry = TelemetrySetup.Start(telemetryOptions);
+using var telemetry = TelemetrySetup.Start(telemetrySettings);
 return await root.Parse(args).InvokeAsync();

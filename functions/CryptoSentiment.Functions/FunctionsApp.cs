@@ -22,7 +22,7 @@ public sealed record FunctionsAppOptions
     /// <summary>Makes the process's one pipeline from the settings (default: <c>new CryptoPipeline(settings)</c>); tests pass a scorer here.</summary>
     public Func<Settings, CryptoSentiment.Pipeline.CryptoPipeline>? PipelineFactory { get; init; }
     /// <summary>Telemetry exporters (ARCHITECTURE §10); null = none (from the environment when started by the host).</summary>
-    public TelemetryOptions? Telemetry { get; init; }
+    public TelemetrySettings? Telemetry { get; init; }
     /// <summary>Largest request accepted (a batch of events, double-encoded by the host).</summary>
     public long MaxRequestBytes { get; init; } = 512L * 1024 * 1024;
 
@@ -39,7 +39,7 @@ public sealed record FunctionsAppOptions
         {
             Port = port,
             Settings = Settings.FromEnvironment(),
-            Telemetry = TelemetryOptions.FromEnvironment(ServiceName),
+            Telemetry = TelemetrySettings.FromEnvironment(ServiceName),
         };
     }
 }
@@ -62,7 +62,7 @@ public static class FunctionsApp
             k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
         });
         // Telemetry is owned by the container: disposed (flushed) at shutdown, after the handlers.
-        builder.Services.AddSingleton(sp => TelemetrySetup.Start(options.Telemetry ?? new TelemetryOptions { ServiceName = FunctionsAppOptions.ServiceName },
+        builder.Services.AddSingleton(sp => TelemetrySetup.Start(options.Telemetry ?? new TelemetrySettings { ServiceName = FunctionsAppOptions.ServiceName },
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("CryptoSentiment.Telemetry") is var telemetryLog
                 ? line => telemetryLog.LogWarning("{Line}", line) : null));
         builder.Services.AddSingleton(_ => new FunctionHandlers(options.Settings, FunctionCatalog.Load(options.AppRoot), options.Clock, options.Producers, options.PipelineFactory));

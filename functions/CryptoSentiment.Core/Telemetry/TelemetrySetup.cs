@@ -12,7 +12,7 @@ namespace CryptoSentiment.Telemetry;
 /// <summary>
 /// The one telemetry setup both hosts call (the Functions handler at start, the CLI in <c>Main</c>): a tracer provider
 /// for the <c>CryptoSentiment</c> ActivitySource and a meter provider for the <c>CryptoSentiment</c> Meter, with the
-/// exporters <see cref="TelemetryOptions"/> names. Exporters are batched and run on their own threads: a batch never
+/// exporters <see cref="TelemetrySettings"/> names. Exporters are batched and run on their own threads: a batch never
 /// waits on them, and an unreachable endpoint only loses telemetry. Dispose the result at shutdown to flush.
 /// </summary>
 public static class TelemetrySetup
@@ -20,7 +20,7 @@ public static class TelemetrySetup
     /// <summary>Starts the providers (an empty, do-nothing <see cref="TelemetryProviders"/> when no exporter is set).</summary>
     /// <param name="log">Where setup notes and the first recording error go (default: stderr).</param>
     /// <param name="credential">The Entra credential of the Azure Monitor exporter (default: <see cref="CredentialFor"/>).</param>
-    public static TelemetryProviders Start(TelemetryOptions options, Action<string>? log = null, TokenCredential? credential = null)
+    public static TelemetryProviders Start(TelemetrySettings options, Action<string>? log = null, TokenCredential? credential = null)
     {
         if (log is not null) PipelineTelemetry.ErrorLog = log;
         if (!options.Enabled) return new TelemetryProviders(null, null, options);
@@ -59,7 +59,7 @@ public static class TelemetrySetup
     /// (<c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c> <c>ClientId=</c>, else <c>AZURE_CLIENT_ID</c>), otherwise
     /// <see cref="DefaultAzureCredential"/> (system-assigned identity in Azure, the developer's login locally).
     /// </summary>
-    public static TokenCredential CredentialFor(TelemetryOptions options) =>
+    public static TokenCredential CredentialFor(TelemetrySettings options) =>
         options.ManagedIdentityClientId is { } clientId
             ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
             : new DefaultAzureCredential();
@@ -68,7 +68,7 @@ public static class TelemetrySetup
     /// OTLP endpoint, protocol and timeout. Set in code, the http/protobuf endpoint is used as given, so the signal path is
     /// appended here (as the exporter does itself for <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>); gRPC takes the base endpoint.
     /// </summary>
-    private static void Otlp(OtlpExporterOptions o, TelemetryOptions options, Uri endpoint, string signalPath)
+    private static void Otlp(OtlpExporterOptions o, TelemetrySettings options, Uri endpoint, string signalPath)
     {
         o.Protocol = options.OtlpProtocol == OtlpProtocol.Grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
         o.Endpoint = options.OtlpProtocol == OtlpProtocol.Grpc ? endpoint
@@ -78,11 +78,11 @@ public static class TelemetrySetup
 }
 
 /// <summary>The running tracer and meter providers; <see cref="Dispose"/> flushes what is buffered and stops them.</summary>
-public sealed class TelemetryProviders(TracerProvider? tracing, MeterProvider? metrics, TelemetryOptions options) : IDisposable
+public sealed class TelemetryProviders(TracerProvider? tracing, MeterProvider? metrics, TelemetrySettings options) : IDisposable
 {
     private int _disposed;
 
-    public TelemetryOptions Options { get; } = options;
+    public TelemetrySettings Options { get; } = options;
     public bool Enabled => tracing is not null || metrics is not null;
 
     /// <summary>Exports what is buffered now (tests; the periodic reader does it every interval otherwise).</summary>

@@ -68,7 +68,7 @@ internal sealed class HandlerHost : IAsyncDisposable
     public HttpClient Http { get; }
 
     public static async Task<HandlerHost> StartAsync(Settings settings, string? appRoot = null, ProducerOptions? producers = null,
-        Func<Settings, CryptoSentiment.Pipeline.CryptoPipeline>? pipeline = null, CryptoSentiment.Telemetry.TelemetryOptions? telemetry = null)
+        Func<Settings, CryptoSentiment.Pipeline.CryptoPipeline>? pipeline = null, CryptoSentiment.Telemetry.TelemetrySettings? telemetry = null)
     {
         var app = FunctionsApp.Build(new FunctionsAppOptions
         {

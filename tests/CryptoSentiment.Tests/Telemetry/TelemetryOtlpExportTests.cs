@@ -20,7 +20,7 @@ public class TelemetryOtlpExportTests
     {
         await using var receiver = await OtlpReceiver.StartAsync();
         using var t = new TempLake();
-        var telemetry = new TelemetryOptions { ServiceName = "handler-under-test", OtlpEndpoint = receiver.Endpoint, MetricIntervalMs = 60_000 };
+        var telemetry = new TelemetrySettings { ServiceName = "handler-under-test", OtlpEndpoint = receiver.Endpoint, MetricIntervalMs = 60_000 };
         await using (var host = await HandlerHost.StartAsync(t.Settings, telemetry: telemetry))
         {
             var news = await host.PostAsync("NewsIngest", TestFiles.ReadPayload("NewsIngest.string.json"));
@@ -79,7 +79,7 @@ public class TelemetryOtlpExportTests
         using var t = new TempLake();
         // A port that was free a moment ago: connections are refused. Metrics every 100 ms: exports keep failing throughout.
         var dead = new Uri($"http://127.0.0.1:{FreePort()}/");
-        var telemetry = new TelemetryOptions { OtlpEndpoint = dead, MetricIntervalMs = 100, ExportTimeoutMs = 2_000 };
+        var telemetry = new TelemetrySettings { OtlpEndpoint = dead, MetricIntervalMs = 100, ExportTimeoutMs = 2_000 };
         var host = await HandlerHost.StartAsync(t.Settings, telemetry: telemetry);
         var stopwatch = Stopwatch.StartNew();
         try

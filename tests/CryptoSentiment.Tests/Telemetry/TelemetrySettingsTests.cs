@@ -3,10 +3,10 @@ using CryptoSentiment.Telemetry;
 namespace CryptoSentiment.Tests.Telemetry;
 
 /// <summary>The three export switches and the OTel variables, read as both hosts read them.</summary>
-public class TelemetryOptionsTests
+public class TelemetrySettingsTests
 {
-    private static TelemetryOptions From(params (string Name, string Value)[] env) =>
-        TelemetryOptions.From(n => env.FirstOrDefault(e => e.Name == n).Value, "svc");
+    private static TelemetrySettings From(params (string Name, string Value)[] env) =>
+        TelemetrySettings.From(n => env.FirstOrDefault(e => e.Name == n).Value, "svc");
 
     [Fact]
     public void Telemetry_options_are_off_by_default_and_each_switch_turns_its_exporter_on()
@@ -20,7 +20,7 @@ public class TelemetryOptionsTests
         Assert.True(otlp.Enabled);
         Assert.Equal(OtlpProtocol.Grpc, From(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")).OtlpProtocol);
         Assert.True(From(("TELEMETRY", "console")).Console);
-        Assert.Equal(TelemetryOptions.DefaultMetricIntervalMs, From(("TELEMETRY", "console")).MetricIntervalMs);
+        Assert.Equal(TelemetrySettings.DefaultMetricIntervalMs, From(("TELEMETRY", "console")).MetricIntervalMs);
 
         var azure = From(("APPLICATIONINSIGHTS_CONNECTION_STRING", "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://x/"),
             ("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "Authorization=AAD;ClientId=11111111-2222-3333-4444-555555555555"),

@@ -10,7 +10,7 @@ public enum OtlpProtocol { HttpProtobuf, Grpc }
 /// <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set (Entra auth with the app's managed identity), OTLP when
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, the console when <c>TELEMETRY=console</c>. Any combination; none = off.
 /// </summary>
-public sealed record TelemetryOptions
+public sealed record TelemetrySettings
 {
     /// <summary>Default metric export interval (the OpenTelemetry default, 60 s).</summary>
     public const int DefaultMetricIntervalMs = 60_000;
@@ -34,36 +34,36 @@ public sealed record TelemetryOptions
     /// <summary>True when at least one exporter is configured.</summary>
     public bool Enabled => AppInsightsConnectionString is not null || OtlpEndpoint is not null || Console;
 
-    public static TelemetryOptions FromEnvironment(string serviceName) => From(Environment.GetEnvironmentVariable, serviceName);
+    public static TelemetrySettings FromEnvironment(string serviceName) => From(Environment.GetEnvironmentVariable, serviceName);
 
     /// <summary>From a settings lookup (environment, local.settings.json values).</summary>
-    public static TelemetryOptions From(Func<string, string?> get, string serviceName)
+    public static TelemetrySettings From(Func<string, string?> get, string serviceName)
     {
-        string? Text(string name) => get(name) is { } v && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
+        string? Get(string name) => get(name) is { } v && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
 
-        var endpoint = Text("OTEL_EXPORTER_OTLP_ENDPOINT");
+        var endpoint = Get("OTEL_EXPORTER_OTLP_ENDPOINT");
         Uri? otlp = null;
         if (endpoint is not null && !Uri.TryCreate(endpoint, UriKind.Absolute, out otlp))
             throw new ArgumentException($"OTEL_EXPORTER_OTLP_ENDPOINT '{endpoint}' is not an absolute URL (e.g. http://127.0.0.1:4318)");
-        var protocol = Text("OTEL_EXPORTER_OTLP_PROTOCOL")?.ToLowerInvariant() switch
+        var protocol = Get("OTEL_EXPORTER_OTLP_PROTOCOL")?.ToLowerInvariant() switch
         {
             null or "http/protobuf" => OtlpProtocol.HttpProtobuf,
             "grpc" => OtlpProtocol.Grpc,
             var other => throw new ArgumentException($"OTEL_EXPORTER_OTLP_PROTOCOL '{other}' is not one of: http/protobuf, grpc"),
         };
-        var telemetry = Text("TELEMETRY")?.ToLowerInvariant();
+        var telemetry = Get("TELEMETRY")?.ToLowerInvariant();
         if (telemetry is not null and not ("console" or "off" or "none"))
             throw new ArgumentException($"TELEMETRY '{telemetry}' is not one of: console, off");
-        return new TelemetryOptions
+        return new TelemetrySettings
         {
             ServiceName = serviceName,
-            AppInsightsConnectionString = Text("APPLICATIONINSIGHTS_CONNECTION_STRING"),
-            AppInsightsAuthentication = Text("APPLICATIONINSIGHTS_AUTHENTICATION_STRING"),
-            AzureClientId = Text("AZURE_CLIENT_ID"),
+            AppInsightsConnectionString = Get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
+            AppInsightsAuthentication = Get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING"),
+            AzureClientId = Get("AZURE_CLIENT_ID"),
             OtlpEndpoint = otlp,
             OtlpProtocol = protocol,
-            MetricIntervalMs = PositiveMs(Text("OTEL_METRIC_EXPORT_INTERVAL"), "OTEL_METRIC_EXPORT_INTERVAL", DefaultMetricIntervalMs),
-            ExportTimeoutMs = PositiveMs(Text("OTEL_EXPORTER_OTLP_TIMEOUT"), "OTEL_EXPORTER_OTLP_TIMEOUT", 10_000),
+            MetricIntervalMs = PositiveMs(Get("OTEL_METRIC_EXPORT_INTERVAL"), "OTEL_METRIC_EXPORT_INTERVAL", DefaultMetricIntervalMs),
+            ExportTimeoutMs = PositiveMs(Get("OTEL_EXPORTER_OTLP_TIMEOUT"), "OTEL_EXPORTER_OTLP_TIMEOUT", 10_000),
             Console = telemetry == "console",
         };
     }
