@@ -62,9 +62,12 @@ public static class FunctionsApp
             k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
         });
         // Telemetry is owned by the container: disposed (flushed) at shutdown, after the handlers.
-        builder.Services.AddSingleton(sp => TelemetrySetup.Start(options.Telemetry ?? new TelemetrySettings { ServiceName = FunctionsAppOptions.ServiceName },
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("CryptoSentiment.Telemetry") is var telemetryLog
-                ? line => telemetryLog.LogWarning("{Line}", line) : null));
+        builder.Services.AddSingleton(sp =>
+        {
+            var telemetryLog = sp.GetRequiredService<ILoggerFactory>().CreateLogger("CryptoSentiment.Telemetry");
+            return TelemetrySetup.Start(options.Telemetry ?? new TelemetrySettings { ServiceName = FunctionsAppOptions.ServiceName },
+                line => telemetryLog.LogWarning("{Line}", line));
+        });
         builder.Services.AddSingleton(_ => new FunctionHandlers(options.Settings, FunctionCatalog.Load(options.AppRoot), options.Clock, options.Producers, options.PipelineFactory));
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CryptoSentiment.Functions");

@@ -24,6 +24,17 @@ public static class TelemetrySetup
     {
         if (log is not null) PipelineTelemetry.ErrorLog = log;
         if (!options.Enabled) return new TelemetryProviders(null, null, options);
+        try { return Build(options, credential); }
+        catch (Exception e)
+        {
+            // An exporter that cannot start (e.g. a malformed connection string) costs the telemetry, never the host.
+            (log ?? PipelineTelemetry.ErrorLog)($"telemetry: disabled, the exporters did not start: {e.GetType().Name}: {e.Message}");
+            return new TelemetryProviders(null, null, options);
+        }
+    }
+
+    private static TelemetryProviders Build(TelemetrySettings options, TokenCredential? credential)
+    {
 
         var resource = ResourceBuilder.CreateDefault().AddService(options.ServiceName,
             serviceVersion: typeof(TelemetrySetup).Assembly.GetName().Version?.ToString());

@@ -42,4 +42,19 @@ public class TelemetrySettingsTests
         var e = Assert.Throws<ArgumentException>(() => From((name, value)));
         Assert.Contains(name, e.Message);
     }
+
+    [Fact]
+    public void Telemetry_an_exporter_that_cannot_start_disables_telemetry_instead_of_failing_the_host()
+    {
+        var lines = new List<string>();
+        var saved = PipelineTelemetry.ErrorLog; // Start points the recording-error log at the host's: put it back after
+        try
+        {
+            var bad = new TelemetrySettings { AppInsightsConnectionString = "this is not a connection string" };
+            using var providers = TelemetrySetup.Start(bad, line => { lock (lines) lines.Add(line); }, new Azure.Identity.DefaultAzureCredential());
+            Assert.False(providers.Enabled);
+            Assert.Contains(lines, l => l.StartsWith("telemetry: disabled", StringComparison.Ordinal));
+        }
+        finally { PipelineTelemetry.ErrorLog = saved; }
+    }
 }
