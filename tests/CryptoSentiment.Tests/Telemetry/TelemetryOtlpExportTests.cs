@@ -89,7 +89,8 @@ public class TelemetryOtlpExportTests
                 var started = Stopwatch.StartNew();
                 var news = await host.PostAsync("NewsIngest", TestFiles.ReadPayload($"NewsIngest.{shape}.json"));
                 Assert.True(news.Status == 200, news.ToString());
-                Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"a batch took {started.Elapsed} with a dead exporter");
+                // Generous for a loaded CI machine: a batch here takes well under a second; exports run on the providers' threads.
+                Assert.True(started.Elapsed < TimeSpan.FromSeconds(15), $"a batch took {started.Elapsed} with a dead exporter");
             }
             var prices = await host.PostAsync("PricesIngest", TestFiles.ReadPayload("PricesIngest.string.json"));
             Assert.True(prices.Status == 200, prices.ToString());
@@ -101,7 +102,7 @@ public class TelemetryOtlpExportTests
             var stopping = Stopwatch.StartNew();
             await host.DisposeAsync();
             // The shutdown flush is bounded by the export timeout per provider, whatever the endpoint does.
-            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"shutdown took {stopping.Elapsed} with a dead exporter");
+            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(15), $"shutdown took {stopping.Elapsed} with a dead exporter");
         }
         using var lake = new CryptoSentiment.Pipeline.Lakehouse(new CryptoSentiment.Lake.Stores.LocalLakeStore(t.LakeDir));
         Assert.Equal(3, await PipelineTestKit.CountAsync(lake, "SELECT count(DISTINCT article_id) FROM silver_news_sentiment"));
