@@ -118,7 +118,7 @@ public class TelemetryMetricsTests
     }
 
     [Fact]
-    public async Task Telemetry_an_llm_run_records_tokens_in_and_out_and_their_cost()
+    public async Task Telemetry_an_llm_run_records_tokens_in_and_out_their_cost_and_fallback_headlines()
     {
         using var capture = new TelemetryCapture();
         var key = LlmRig.NewSecret();
@@ -134,6 +134,7 @@ public class TelemetryMetricsTests
             "AZURE_OPENAI_API_KEY" => key,
             "LLM_PRICE_INPUT_PER_1M" => "2.5",
             "LLM_PRICE_OUTPUT_PER_1M" => "10",
+            "LLM_MAX_RETRIES" => "0",
             _ => null,
         });
         var stream = new SampleStreamGenerator(11, Start).Generate(120, 6);
@@ -148,6 +149,18 @@ public class TelemetryMetricsTests
         var cost = usage.TokensIn * 2.5 / 1_000_000 + usage.TokensOut * 10.0 / 1_000_000;
         Assert.Equal(cost, capture.Sum(Instruments.LlmCost), 9);
         Assert.Equal(usage.HeadlinesByScorer["llm"], capture.Sum(Instruments.Headlines, ("scorer", "llm")));
+        Assert.Equal(0, capture.Sum(Instruments.Headlines, ("scorer", "fallback")));
+
+        // The LLM goes down: the offline scorer answers, and those headlines count under "fallback" (what the alert watches);
+        // failed calls bill no tokens.
+        server.Rule = _ => LoopbackFault.Status(503);
+        var down = new SentimentUsage();
+        var later = new SampleStreamGenerator(12, Start).Generate(120, 6); // new headlines, later sequence numbers of the same partition
+        foreach (var b in EventBatcher.ToBatches(later.News, EventStream.News, 40, 1, later.End, firstSequenceNumber: 10_000))
+            down += (await p.IngestAsync(b)).Sentiment;
+        Assert.True(down.HeadlinesByScorer.GetValueOrDefault("fallback") > 0);
+        Assert.Equal(down.HeadlinesByScorer["fallback"], capture.Sum(Instruments.Headlines, ("scorer", "fallback")));
+        Assert.Equal(billed.Sum(r => (long)r.PromptTokens), capture.Sum(Instruments.LlmTokens, ("direction", "in")));
     }
 
     [Fact]
