@@ -1,4 +1,5 @@
 using CryptoSentiment.Lake.Stores;
+using CryptoSentiment.Telemetry;
 
 namespace CryptoSentiment.Lake.Delta;
 
@@ -233,6 +234,7 @@ public sealed class Transaction
                 }
 
                 // Lost the race for this version to another instance: read what the winners committed and decide.
+                PipelineTelemetry.RecordCommitConflict(_table.TablePath);
                 var (newer, commits) = await snapshot.UpdateWithCommitsAsync(ct).ConfigureAwait(false);
                 _table.Remember(commits);
                 _table.ObserveLatest(newer);

@@ -5,6 +5,7 @@ using CryptoSentiment.Lake;
 using CryptoSentiment.Lake.Delta;
 using CryptoSentiment.Pipeline.Enrich;
 using CryptoSentiment.Sentiment;
+using CryptoSentiment.Telemetry;
 
 namespace CryptoSentiment.Pipeline.Silver;
 
@@ -124,7 +125,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
                     [DuplicatesMetric] = tally.Duplicates, ["numOutputRows"] = tally.Rows,
                 });
             CommitResult result;
-            try { result = await tx.CommitAsync(ct); }
+            try { result = await PipelineTelemetry.StepAsync(PipelineTelemetry.Steps.Commit, _ => tx.CommitAsync(ct)); }
             catch (DeltaConflictException)
             {
                 await Lake.Maintenance.LayoutUpgrade.DeleteQuietlyAsync(lake.Store, def.Path, adds); // definitely not committed
@@ -184,7 +185,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
                     articles.Add(p);
         }
         var requests = articles.Select(x => new SentimentRequest(x.Article.ArticleId, x.Article.Title)).ToList();
-        var (results, usage) = await enricher.ScoreAsync(requests, ct);
+        var (results, usage) = await PipelineTelemetry.StepAsync(PipelineTelemetry.Steps.Enrich, _ => enricher.ScoreAsync(requests, ct));
         tally.Usage = usage;
         return new ScoredNews(articles, results);
     }
