@@ -90,15 +90,7 @@ public class GoldInputCacheTests
                      (LakeTables.GoldCoinHourly, new[] { "coin", "hour" }), (LakeTables.GoldCoinDaily, new[] { "coin", "day" }),
                      (LakeTables.GoldTopCoinDaily, new[] { "day" }),
                  })
-        {
-            var a = await IndependentGold.SnapshotAsync(warm.Settings, def, keys);
-            var b = await IndependentGold.SnapshotAsync(full.Settings, def, keys);
-            Assert.Equal(b.Keys.Order(StringComparer.Ordinal), a.Keys.Order(StringComparer.Ordinal));
-            var columns = def.Columns.Select(col => col.Name).ToList();
-            foreach (var (key, expected) in b)
-                for (var i = 0; i < columns.Count; i++)
-                    Assert.True(IndependentGold.Same(expected[i], a[key][i]), $"{def.Path} {key} {columns[i]}: warm {a[key][i]}, full {expected[i]}");
-        }
+            await IndependentGold.AssertSameRowsAsync(warm.Settings, full.Settings, def, keys);
         await IndependentGold.VerifyAsync(warm.Settings, "gold from cached silver rows");
     }
 }

@@ -120,6 +120,23 @@ public static class IndependentGold
     }
 
     /// <summary>Equal under the check's rules: NULL only equals NULL, doubles finite and within tolerance, anything else exactly.</summary>
+    /// <summary>
+    /// Asserts that table <paramref name="def"/> holds the same rows (by <paramref name="keys"/>, every column within
+    /// <see cref="Same"/>) in lake <paramref name="actual"/> as in lake <paramref name="expected"/> (e.g. incremental
+    /// refreshes against one refresh over everything); returns the rows of <paramref name="actual"/> by key.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, object?[]>> AssertSameRowsAsync(Settings actual, Settings expected, TableDef def, string[] keys)
+    {
+        var a = await SnapshotAsync(actual, def, keys);
+        var b = await SnapshotAsync(expected, def, keys);
+        Assert.Equal(b.Keys.Order(StringComparer.Ordinal), a.Keys.Order(StringComparer.Ordinal));
+        var columns = def.Columns.Select(col => col.Name).ToList();
+        foreach (var (key, row) in b)
+            for (var i = 0; i < columns.Count; i++)
+                Assert.True(Same(row[i], a[key][i]), $"{def.Path} {key} {columns[i]}: {a[key][i]}, expected {row[i]}");
+        return a;
+    }
+
     public static bool Same(object? expected, object? actual)
     {
         if (expected is double e && !double.IsFinite(e)) return false;
