@@ -16,10 +16,11 @@ namespace CryptoSentiment.Pipeline.Gold;
 /// <param name="DriftPsi">scorer_daily.drifted: PSI of the label mix at least this ...</param>
 /// <param name="DriftFallbackShare">... or the day's fallback share at least this.</param>
 /// <param name="DriftMinHeadlines">PSI counts towards drift only for rows with at least this many headlines (tiny samples are noise).</param>
+/// <param name="BaselineMinDays">sentiment_shift and volume_spike need the coin to have hourly rows on at least this many of the 7 baseline days.</param>
 public sealed record AlertThresholds(
-    double ShiftZScore = 3.0, double ShiftMinDelta = 0.3, int ShiftMinMentions = 20,
+    double ShiftZScore = 4.0, double ShiftMinDelta = 0.4, int ShiftMinMentions = 30,
     double VolumeZScore = 4.0, int VolumeMinMentions = 10, double CriticalZScore = 6.0,
-    double DriftPsi = 0.2, double DriftFallbackShare = 0.2, int DriftMinHeadlines = 30)
+    double DriftPsi = 0.2, double DriftFallbackShare = 0.2, int DriftMinHeadlines = 30, int BaselineMinDays = 5)
 {
     /// <summary>The temp table the gold SQL reads the thresholds from.</summary>
     public const string Table = "gold_alert_settings";
@@ -31,7 +32,7 @@ public sealed record AlertThresholds(
     {
         ArgumentNullException.ThrowIfNull(s);
         return new(s.AlertShiftZScore, s.AlertShiftMinDelta, s.AlertShiftMinMentions, s.AlertVolumeZScore, s.AlertVolumeMinMentions,
-            s.AlertCriticalZScore, s.ScorerDriftPsi, s.ScorerDriftFallbackShare, s.ScorerDriftMinHeadlines);
+            s.AlertCriticalZScore, s.ScorerDriftPsi, s.ScorerDriftFallbackShare, s.ScorerDriftMinHeadlines, s.AlertBaselineMinDays);
     }
 
     /// <summary>SQL that (re)creates <see cref="Table"/> with these values.</summary>
@@ -39,5 +40,5 @@ public sealed record AlertThresholds(
         $"CREATE OR REPLACE TEMP TABLE {Table} AS SELECT {ShiftZScore}::DOUBLE AS shift_zscore, {ShiftMinDelta}::DOUBLE AS shift_min_delta, " +
         $"{ShiftMinMentions}::BIGINT AS shift_min_mentions, {VolumeZScore}::DOUBLE AS volume_zscore, {VolumeMinMentions}::BIGINT AS volume_min_mentions, " +
         $"{CriticalZScore}::DOUBLE AS critical_zscore, {DriftPsi}::DOUBLE AS drift_psi, {DriftFallbackShare}::DOUBLE AS drift_fallback_share, " +
-        $"{DriftMinHeadlines}::BIGINT AS drift_min_headlines");
+        $"{DriftMinHeadlines}::BIGINT AS drift_min_headlines, {BaselineMinDays}::BIGINT AS baseline_min_days");
 }

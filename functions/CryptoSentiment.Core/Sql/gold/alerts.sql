@@ -6,10 +6,11 @@
 -- D−7 … D−1, 168 buckets, the current day excluded):
 --   mentions_24h    = Σ mentions over the buckets [h − 23 h, h]
 --   shift_z         = (score_24h − mean) / sd, mean and population sd of the coin's non-NULL hourly score_24h over the
---                     baseline (NULL unless ≥ 24 such hours and sd > 0)
+--                     baseline (NULL unless the coin has rows on ≥ baseline_min_days of the 7 days, ≥ 24 such hours and sd > 0:
+--                     a coin new to the lake has no behaviour to be far from yet)
 --   sentiment_shift = |shift_z| ≥ shift_zscore, |score_24h − mean| ≥ shift_min_delta and mentions_24h ≥ shift_min_mentions
 --   volume_z        = (mentions − m) / sd, m = Σ mentions / 168 and sd = √(Σ mentions² / 168 − m²) over the baseline
---                     (an hour without a row counts as 0 mentions; NULL when sd = 0)
+--                     (an hour without a row counts as 0 mentions; NULL when sd = 0 or < baseline_min_days days have rows)
 --   volume_spike    = volume_z ≥ volume_zscore and mentions ≥ volume_min_mentions
 --   divergence      = the §5 divergence flag of the hour is TRUE
 -- An alert is raised at the first hour of each run of consecutive alert hours of one kind and coin: h is an alert hour
@@ -36,6 +37,7 @@ baseline AS (
            avg(h.score_24h) AS score_mean,
            stddev_pop(h.score_24h) AS score_sd,
            count(h.score_24h) AS score_hours,
+           count(DISTINCT h.hour_no // 24) AS baseline_days,
            sum(h.mentions) / 168.0 AS mentions_mean,
            sqrt(greatest(sum(h.mentions * h.mentions) / 168.0 - (sum(h.mentions) / 168.0) * (sum(h.mentions) / 168.0), 0)) AS mentions_sd
     FROM eval_days e JOIN hourly h ON h.hour_no // 24 BETWEEN e.day_no - 7 AND e.day_no - 1
@@ -48,9 +50,10 @@ windowed AS (
 scored AS (
     SELECT w.coin, w.hour_no, w.mentions, w.mentions_24h, w.score_24h, w.return_24h, w.divergence,
            b.score_mean, b.mentions_mean,
-           CASE WHEN b.score_hours >= 24 AND b.score_sd > 0 THEN (w.score_24h - b.score_mean) / b.score_sd END AS shift_z,
-           CASE WHEN b.mentions_sd > 0 THEN (w.mentions - b.mentions_mean) / b.mentions_sd END AS volume_z
-    FROM windowed w LEFT JOIN baseline b ON b.coin = w.coin AND b.day_no = w.hour_no // 24
+           CASE WHEN b.baseline_days >= s.baseline_min_days AND b.score_hours >= 24 AND b.score_sd > 0
+                THEN (w.score_24h - b.score_mean) / b.score_sd END AS shift_z,
+           CASE WHEN b.baseline_days >= s.baseline_min_days AND b.mentions_sd > 0 THEN (w.mentions - b.mentions_mean) / b.mentions_sd END AS volume_z
+    FROM windowed w LEFT JOIN baseline b ON b.coin = w.coin AND b.day_no = w.hour_no // 24, s
     WHERE w.hour_no // 24 IN (SELECT day_no FROM eval_days)
 ),
 flags AS (
