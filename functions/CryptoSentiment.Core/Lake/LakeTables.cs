@@ -168,7 +168,7 @@ public static class LakeTables
     public static readonly TableDef GoldAlertNotifications = new("gold/alert_notifications",
     [
         C("alert_id", "VARCHAR", false), C("day", "DATE", false), Code("status", false), C("attempt", "INTEGER", false),
-        C("instance", "VARCHAR", false), C("at", "TIMESTAMPTZ", false), C("detail", "VARCHAR"),
+        C("instance", "VARCHAR", false), C("recorded_at", "TIMESTAMPTZ", false), C("detail", "VARCHAR"),
     ], []);
 
     /// <summary>

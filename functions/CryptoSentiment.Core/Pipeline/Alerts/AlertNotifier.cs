@@ -47,8 +47,11 @@ public sealed record WebhookPolicy(int Attempts, TimeSpan FirstDelay, TimeSpan T
 /// </summary>
 public sealed class AlertNotifier(Lakehouse lake, Uri? webhook, HttpClient http, TimeProvider? clock = null, WebhookPolicy? policy = null)
 {
-    /// <summary>The ledger's watermark: the gold/alerts version whose changed days were considered.</summary>
-    public const string WatermarkId = "notify:gold/alerts";
+    /// <summary>
+    /// The ledger's watermark: the gold/alerts version whose changed days were considered, per table id (a re-created
+    /// gold/alerts table starts over: every day is read again, and the ids already sent are skipped).
+    /// </summary>
+    public static string WatermarkId(Snapshot alerts) => "notify:gold/alerts:" + alerts.Metadata.Id;
     public const int MaxAttempts = 5;
 
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
@@ -88,7 +91,8 @@ public sealed class AlertNotifier(Lakehouse lake, Uri? webhook, HttpClient http,
         var ledger = ledgerTable.Snapshot;
         var alertsSnapshot = await lake.SnapshotIfExistsAsync(LakeTables.GoldAlerts, ct);
         if (alertsSnapshot is null) return new NotifyOutcome(0, 0, 0);
-        var since = ledger.TxnVersion(WatermarkId) ?? -1;
+        var watermark = WatermarkId(alertsSnapshot);
+        var since = ledger.TxnVersion(watermark) ?? -1;
         var changes = since >= alertsSnapshot.Version ? null : await LakeChanges.SinceAsync(lake.Store, alertsSnapshot, since, "day", ct);
 
         using var engine = lake.RentEngine();
@@ -98,7 +102,7 @@ public sealed class AlertNotifier(Lakehouse lake, Uri? webhook, HttpClient http,
             .Select(p => DeltaPaths.Join(ledger.TablePath, p)).ToList(), ct: ct);
         var latest = new Dictionary<string, LedgerRow>(StringComparer.Ordinal);
         using (var r = c.Query($"""
-            SELECT alert_id, day, status, attempt, at FROM ({LakeViews.SelectSql(LakeTables.GoldAlertNotifications, ledgerFiles, ledger)})
+            SELECT alert_id, day, status, attempt, recorded_at FROM ({LakeViews.SelectSql(LakeTables.GoldAlertNotifications, ledgerFiles, ledger)})
             QUALIFY row_number() OVER (PARTITION BY alert_id ORDER BY attempt DESC, CASE status WHEN 'sent' THEN 0 WHEN 'failed' THEN 1 ELSE 2 END) = 1
             """))
             while (r.Read()) latest[r.GetString(0)] = new LedgerRow(r.GetString(0), r.GetDate(1), r.GetString(2), (int)r.GetInt64(3), r.GetDateTimeOffset(4));
@@ -132,7 +136,7 @@ public sealed class AlertNotifier(Lakehouse lake, Uri? webhook, HttpClient http,
             var rows = toSend.Select(s => (Id: (string)s.Payload["alert_id"]!, s.Day, Status: "claimed", s.Attempt, Detail: (string?)null)).ToList();
             foreach (var add in await WriteLedgerAsync(c, rows, now, ct)) claim.Add(add);
         }
-        if (watermarkBehind) claim.SetTxn(WatermarkId, alertsSnapshot.Version);
+        if (watermarkBehind) claim.SetTxn(watermark, alertsSnapshot.Version);
         claim.FailOnConcurrentAdd(_ => true);
         claim.CommitInfo("CLAIM ALERTS", new Dictionary<string, string> { ["instance"] = _instance },
             new Dictionary<string, long> { ["numClaimed"] = toSend.Count });
