@@ -164,7 +164,10 @@ public class DashboardBrowserTests(DashboardFixture f, ITestOutputHelper output)
         Assert.Equal(scorerDays - 1, await page.EvaluateAsync<int>("() => window.dashboard.charts.drift.data.datasets[0].data.filter(v => v != null).length"));
 
         var shot = Path.Combine(DashboardFixture.ArtifactsDir, "alerts-health.png");
-        await page.Locator("#health").ScreenshotAsync(new LocatorScreenshotOptions { Path = shot });
+        // the section in page coordinates (scrolled to the top, so the sticky filter bar does not cover it)
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        var box = (await page.Locator("#health").BoundingBoxAsync())!;
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true, Clip = new Clip { X = box.X, Y = box.Y, Width = box.Width, Height = box.Height } });
         Assert.True(new FileInfo(shot).Length > 20_000);
         output.WriteLine("screenshot: " + shot);
 
