@@ -24,3 +24,4 @@ param llmPriceOutputPer1M = readEnvironmentVariable('LLM_PRICE_OUTPUT_PER_1M', '
 
 param newsFeeds = readEnvironmentVariable('NEWS_FEEDS', '')
 param priceApiUrl = readEnvironmentVariable('PRICE_API_URL', '')
+param alertWebhookUrl = readEnvironmentVariable('ALERT_WEBHOOK_URL', '')
