@@ -131,17 +131,29 @@ public sealed class AlertNotifier(Lakehouse lake, Uri? webhook, HttpClient http,
 
         // Claim: committed before any POST; any concurrent ledger write makes this commit fail, and the pass starts again.
         var claim = ledgerTable.BeginTransaction();
+        IReadOnlyList<AddAction> claimFiles = [];
         if (toSend.Count > 0)
         {
             var rows = toSend.Select(s => (Id: (string)s.Payload["alert_id"]!, s.Day, Status: "claimed", s.Attempt, Detail: (string?)null)).ToList();
-            foreach (var add in await WriteLedgerAsync(c, rows, now, ct)) claim.Add(add);
+            claimFiles = await WriteLedgerAsync(c, rows, now, ct);
+            foreach (var add in claimFiles) claim.Add(add);
         }
         if (watermarkBehind) claim.SetTxn(watermark, alertsSnapshot.Version);
         claim.FailOnConcurrentAdd(_ => true);
         claim.CommitInfo("CLAIM ALERTS", new Dictionary<string, string> { ["instance"] = _instance },
             new Dictionary<string, long> { ["numClaimed"] = toSend.Count });
-        var claimed = await claim.CommitAsync(ct);
-        if (!claimed.Committed) throw new DeltaConflictException(ConflictKind.ConcurrentTxn, "another instance advanced the notification watermark");
+        CommitResult claimed;
+        try { claimed = await claim.CommitAsync(ct); }
+        catch (DeltaConflictException)
+        {
+            await Lake.Maintenance.LayoutUpgrade.DeleteQuietlyAsync(lake.Store, LakeTables.GoldAlertNotifications.Path, claimFiles); // not committed
+            throw;
+        }
+        if (!claimed.Committed)
+        {
+            await Lake.Maintenance.LayoutUpgrade.DeleteQuietlyAsync(lake.Store, LakeTables.GoldAlertNotifications.Path, claimFiles);
+            throw new DeltaConflictException(ConflictKind.ConcurrentTxn, "another instance advanced the notification watermark");
+        }
         if (toSend.Count == 0) return new NotifyOutcome(0, 0, skipped);
 
         var outcomes = new List<(string Id, DateOnly Day, string Status, int Attempt, string? Detail)>();
