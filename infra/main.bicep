@@ -33,6 +33,9 @@ param snowflakeSchema string = 'GOLD'
 param llmPriceInputPer1M string = '0.15'
 param llmPriceOutputPer1M string = '0.60'
 
+@description('Email address the metric alerts notify (action group); empty: alerts fire without a receiver.')
+param alertEmail string = ''
+
 @description('Comma-separated RSS/Atom feed URLs polled by NewsPoll.')
 param newsFeeds string = ''
 @description('CoinGecko simple-price style URL polled by PricePoll.')
@@ -203,6 +206,19 @@ module rbac 'modules/rbac.bicep' = {
     openAiAccountName: openAi.outputs.name
     keyVaultName: keyVault.outputs.name
     appInsightsName: monitoring.outputs.appInsightsName
+  }
+}
+
+// Metric alerts (README "Telemetry"): no events for 15 min, fallback share > 20 %, quarantine rate > 5 %, event lag p95 > 10 min.
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    namePrefix: 'cs-${resourceToken}'
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+    alertEmail: alertEmail
   }
 }
 

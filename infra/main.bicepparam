@@ -22,6 +22,8 @@ param snowflakeSchema = readEnvironmentVariable('SNOWFLAKE_SCHEMA', 'GOLD')
 param llmPriceInputPer1M = readEnvironmentVariable('LLM_PRICE_INPUT_PER_1M', '0.15')
 param llmPriceOutputPer1M = readEnvironmentVariable('LLM_PRICE_OUTPUT_PER_1M', '0.60')
 
+param alertEmail = readEnvironmentVariable('ALERT_EMAIL', '')
+
 param newsFeeds = readEnvironmentVariable('NEWS_FEEDS', '')
 param priceApiUrl = readEnvironmentVariable('PRICE_API_URL', '')
 param alertWebhookUrl = readEnvironmentVariable('ALERT_WEBHOOK_URL', '')

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CryptoSentiment.Cli.Commands;
+using CryptoSentiment.Telemetry;
 using Spectre.Console;
 
 // Piped or captured output (CI, `make demo | tee`) gets full-width tables instead of an 80-column default.
@@ -21,4 +22,13 @@ var root = new RootCommand("CryptoSentiment — crypto news sentiment through a 
     ReenrichCommand.Create(),
     ServeCommand.Create(),
 };
+// Telemetry (ARCHITECTURE §10) from the same environment variables as the handler; disposed (flushed) when the command ends.
+TelemetrySettings telemetrySettings;
+try { telemetrySettings = TelemetrySettings.FromEnvironment("CryptoSentiment.Cli"); }
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"crypto-sentiment: {e.Message}");
+    return 2;
+}
+using var telemetry = TelemetrySetup.Start(telemetrySettings);
 return await root.Parse(args).InvokeAsync();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using CryptoSentiment.Configuration;
 using CryptoSentiment.Functions.Host;
 using CryptoSentiment.Producers;
+using CryptoSentiment.Telemetry;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -20,8 +21,13 @@ public sealed record FunctionsAppOptions
     public ProducerOptions? Producers { get; init; }
     /// <summary>Makes the process's one pipeline from the settings (default: <c>new CryptoPipeline(settings)</c>); tests pass a scorer here.</summary>
     public Func<Settings, CryptoSentiment.Pipeline.CryptoPipeline>? PipelineFactory { get; init; }
+    /// <summary>Telemetry exporters (ARCHITECTURE §10); null = none (from the environment when started by the host).</summary>
+    public TelemetrySettings? Telemetry { get; init; }
     /// <summary>Largest request accepted (a batch of events, double-encoded by the host).</summary>
     public long MaxRequestBytes { get; init; } = 512L * 1024 * 1024;
+
+    /// <summary>The handler's <c>service.name</c> in telemetry.</summary>
+    public const string ServiceName = "CryptoSentiment.Functions";
 
     /// <summary>From the environment the Functions host gives the handler process.</summary>
     public static FunctionsAppOptions FromEnvironment()
@@ -33,6 +39,7 @@ public sealed record FunctionsAppOptions
         {
             Port = port,
             Settings = Settings.FromEnvironment(),
+            Telemetry = TelemetrySettings.FromEnvironment(ServiceName),
         };
     }
 }
@@ -54,9 +61,17 @@ public static class FunctionsApp
             k.Listen(IPAddress.Loopback, options.Port);
             k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
         });
+        // Telemetry is owned by the container: disposed (flushed) at shutdown, after the handlers.
+        builder.Services.AddSingleton(sp =>
+        {
+            var telemetryLog = sp.GetRequiredService<ILoggerFactory>().CreateLogger("CryptoSentiment.Telemetry");
+            return TelemetrySetup.Start(options.Telemetry ?? new TelemetrySettings { ServiceName = FunctionsAppOptions.ServiceName },
+                line => telemetryLog.LogWarning("{Line}", line));
+        });
         builder.Services.AddSingleton(_ => new FunctionHandlers(options.Settings, FunctionCatalog.Load(options.AppRoot), options.Clock, options.Producers, options.PipelineFactory));
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CryptoSentiment.Functions");
+        app.Services.GetRequiredService<TelemetryProviders>();
 
         app.MapGet("/", (RequestDelegate)(ctx =>
         {

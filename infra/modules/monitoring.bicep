@@ -27,5 +27,6 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 output appInsightsName string = appInsights.name
+output appInsightsId string = appInsights.id
 // The connection string only identifies the resource; with DisableLocalAuth it cannot be used without an Entra token.
 output appInsightsConnectionString string = appInsights.properties.ConnectionString

@@ -348,6 +348,7 @@ internal static class HistoryBench
                 r["accepted"] = batch.Accepted;
                 r["refresh_days"] = gold.RecomputedDays.Count;
                 r["refresh_silver_files"] = gold.SilverFilesRead;
+                r["refresh_silver_fetched"] = gold.SilverFilesFetched;
                 r["load_sent"] = loaded.Sent.Values.Sum();
                 r["load_incremental_tables"] = loaded.Modes.Values.Count(m => m.StartsWith("incremental", StringComparison.Ordinal));
                 r["load_full_tables"] = loaded.Modes.Values.Count(m => m.StartsWith("full", StringComparison.Ordinal));
@@ -441,7 +442,7 @@ internal static class HistoryBench
             target, "-");
         t.AddRow("  gold refresh of one touched day",
             $"{S(h["history_refresh_s"])} s vs {S(h["empty_refresh_s"])} s (ratio {R(h["refresh_ratio"])}; {M(h["history_refresh_days"])} day(s), " +
-            $"{M(h["history_refresh_silver_files"])} silver files read)", target, "-");
+            $"{M(h["history_refresh_silver_files"])} silver files used, {M(h["history_refresh_silver_fetched"])} fetched)", target, "-");
         t.AddRow("  warehouse load after one batch (incremental)",
             $"{S(h["history_load_s"])} s vs {S(h["empty_load_s"])} s (ratio {R(h["load_ratio"])}); {M(h["history_load_sent"])} rows sent, " +
             $"{M(h["history_load_touched"])} rows on the touched day", $"{target}; sent ≤ {SentTarget:0} × touched", "-");

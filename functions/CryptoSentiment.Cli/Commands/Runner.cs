@@ -2,6 +2,7 @@ using CryptoSentiment.Events;
 using CryptoSentiment.Pipeline;
 using CryptoSentiment.Pipeline.Gold;
 using CryptoSentiment.Pipeline.Warehouse;
+using CryptoSentiment.Telemetry;
 using Spectre.Console;
 
 namespace CryptoSentiment.Cli.Commands;
@@ -33,6 +34,8 @@ internal static class Runner
                 }
                 task.Value = task.MaxValue;
             }
+            // The same run as the GoldRefresh timer's: gold and load step spans under one run span.
+            using var run = PipelineTelemetry.StartRun("GoldRefresh");
             goldTask.StartTask();
             gold = await pipeline.RefreshGoldAsync(ct);
             goldTask.Increment(1);

@@ -30,8 +30,9 @@ public static class LakeViews
     /// in order. <paramref name="layout"/> is the snapshot the files belong to: columns its schema lacks (a table written
     /// before they existed, ARCHITECTURE §9) are computed from <see cref="ColumnDef.DerivedFrom"/>, else NULL; partition
     /// values come from the Hive-style paths of its partition columns. Null = the files have <paramref name="def"/>'s layout.
+    /// <paramref name="fileNameAs"/>: also a column of that name with each row's file (as listed in <paramref name="localFiles"/>).
     /// </summary>
-    public static string SelectSql(TableDef def, IReadOnlyCollection<string> localFiles, Snapshot? layout = null)
+    public static string SelectSql(TableDef def, IReadOnlyCollection<string> localFiles, Snapshot? layout = null, string? fileNameAs = null)
     {
         var sb = new StringBuilder("SELECT ");
         if (localFiles.Count == 0)
@@ -45,7 +46,9 @@ public static class LakeViews
             present is null || present.Contains(col.Name) ? $"\"{col.Name}\""
             : col.DerivedFrom is { } expr ? $"{expr} AS \"{col.Name}\""
             : $"CAST(NULL AS {col.DuckDbType}) AS \"{col.Name}\""));
+        if (fileNameAs is not null) sb.Append(", filename AS ").Append(DuckDbConnection.QuoteIdentifier(fileNameAs));
         sb.Append(" FROM read_parquet(").Append(DuckDbConnection.QuoteList(localFiles));
+        if (fileNameAs is not null) sb.Append(", filename = true");
         var typed = partitions.Select(p => (Name: p, Type: def.Column(p)?.DuckDbType ?? "VARCHAR")).ToList();
         if (typed.Count > 0)
         {

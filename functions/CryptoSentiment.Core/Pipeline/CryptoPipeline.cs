@@ -9,6 +9,7 @@ using CryptoSentiment.Pipeline.Silver;
 using CryptoSentiment.Pipeline.Warehouse;
 using CryptoSentiment.Sentiment;
 using CryptoSentiment.Sentiment.Llm;
+using CryptoSentiment.Telemetry;
 
 namespace CryptoSentiment.Pipeline;
 
@@ -52,30 +53,60 @@ public sealed class CryptoPipeline : IDisposable
         _notifier = new AlertNotifier(Lake, settings.AlertWebhookUrl is { } hook ? new Uri(hook) : null, WebhookHttp.Value, _clock, webhookPolicy);
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(EventStream, string), AsyncGate> _partitions = new();
+
     /// <summary>One HTTP client for every pipeline's webhook POSTs (per-request timeouts come from <see cref="WebhookPolicy"/>).</summary>
     private static readonly Lazy<HttpClient> WebhookHttp = new(() => new HttpClient { Timeout = Timeout.InfiniteTimeSpan });
 
     /// <summary>
     /// Lands one Event Hubs batch in bronze, then silver and quarantine. Safe to repeat (txn-idempotent). Batches of
     /// different partitions run side by side (each on its own engine connection; they meet only in the dedupe index).
+    /// Deliveries of the same partition take turns: Event Hubs gives an instance a partition's batches one at a time, so
+    /// two at once are a redelivery of the same events — run side by side, the second would take the first's in-flight
+    /// dedupe claims for duplicates and commit the range as done without its rows.
+    /// Telemetry: one <c>NewsIngest</c>/<c>PricesIngest</c> run span with <c>bronze</c> and <c>silver</c> step spans, and the
+    /// batch's metrics recorded from its outcome (<see cref="PipelineTelemetry.RecordBatch"/>).
     /// </summary>
     public async Task<BatchOutcome> IngestAsync(EventBatch batch, CancellationToken ct = default)
     {
-        using var engine = Lake.RentEngine();
-        var now = _clock.GetUtcNow();
-        var bronze = await BronzeStep.AppendAsync(Lake, engine.Connection, batch, now, ct);
-        var silver = await _silver.ProcessAsync(engine.Connection, batch, now, ct);
-        return silver with { Bronze = bronze };
+        using var run = PipelineTelemetry.StartRun(IngestFunction(batch.Stream));
+        try
+        {
+            using var turn = await _partitions.GetOrAdd((batch.Stream, batch.PartitionId), _ => new AsyncGate()).EnterAsync(ct);
+            using var engine = Lake.RentEngine();
+            var now = _clock.GetUtcNow();
+            var bronze = await PipelineTelemetry.StepAsync(PipelineTelemetry.Steps.Bronze,
+                _ => BronzeStep.AppendAsync(Lake, engine.Connection, batch, now, ct));
+            var silver = await PipelineTelemetry.StepAsync(PipelineTelemetry.Steps.Silver,
+                _ => _silver.ProcessAsync(engine.Connection, batch, now, ct));
+            var outcome = silver with { Bronze = bronze };
+            PipelineTelemetry.RecordBatch(batch, outcome, now, run.Activity);
+            return outcome;
+        }
+        catch (Exception e)
+        {
+            run.Failed(e);
+            throw;
+        }
     }
 
+    /// <summary>The §7 function that ingests a stream (the run name of its batches in telemetry).</summary>
+    public static string IngestFunction(EventStream stream) => stream == EventStream.News ? "NewsIngest" : "PricesIngest";
+
     /// <summary>
-    /// Recomputes the gold days touched since the last refresh (beside ingest: its own engine connection), then, with
-    /// <c>ALERT_WEBHOOK_URL</c>, POSTs the new gold/alerts rows once each (<see cref="AlertNotifier"/>; a failing hook never
-    /// fails the refresh: see <see cref="GoldOutcome.Notified"/>). The CLI and the GoldRefresh timer both come through here.
+    /// Recomputes the gold days touched since the last refresh (beside ingest: its own engine connection; a <c>gold</c> step
+    /// span), then, with <c>ALERT_WEBHOOK_URL</c>, POSTs the new gold/alerts rows once each (<see cref="AlertNotifier"/>; a
+    /// failing hook never fails the refresh: see <see cref="GoldOutcome.Notified"/>). The CLI and the GoldRefresh timer both
+    /// come through here.
     /// </summary>
     public async Task<GoldOutcome> RefreshGoldAsync(CancellationToken ct = default)
     {
-        var gold = await _gold.RefreshAsync(ct);
+        var gold = await PipelineTelemetry.StepAsync(PipelineTelemetry.Steps.Gold, async step =>
+        {
+            var outcome = await _gold.RefreshAsync(ct);
+            PipelineTelemetry.RecordGold(outcome, step);
+            return outcome;
+        });
         return _notifier.Enabled ? gold with { Notified = await _notifier.NotifyAsync(ct) } : gold;
     }
 
@@ -86,7 +117,13 @@ public sealed class CryptoPipeline : IDisposable
     /// Re-scores silver rows marked <c>fallback</c> with the configured scorer and replaces those that got a real answer
     /// (one silver commit). Follow with <see cref="RefreshGoldAsync"/> and <see cref="LoadWarehouseAsync"/>.
     /// </summary>
-    public Task<ReenrichOutcome> ReenrichAsync(CancellationToken ct = default) => _reenrich.RunAsync(ct);
+    public Task<ReenrichOutcome> ReenrichAsync(CancellationToken ct = default) =>
+        PipelineTelemetry.StepAsync(PipelineTelemetry.Steps.Enrich, async _ =>
+        {
+            var outcome = await _reenrich.RunAsync(ct);
+            PipelineTelemetry.RecordSentiment(outcome.Sentiment, headlines: false); // tokens and cost; the headlines were counted at ingest
+            return outcome;
+        });
 
     /// <summary>
     /// Loads gold (and the classified headlines) into the configured warehouse (<c>WAREHOUSE</c>: the DuckDB file or
@@ -96,11 +133,15 @@ public sealed class CryptoPipeline : IDisposable
 
     /// <inheritdoc cref="LoadWarehouseAsync(CancellationToken)"/>
     /// <param name="full">Re-send every row and prune everything (repair); default: only the days changed since the last load.</param>
-    public async Task<LoadOutcome> LoadWarehouseAsync(string? target, Action<string>? log = null, CancellationToken ct = default, bool full = false)
-    {
-        using var warehouse = Warehouses.Create(Settings, target, log);
-        return await warehouse.LoadAsync(Lake, full, ct);
-    }
+    /// <remarks>Telemetry: a <c>load</c> step span; rows changed per table go to <c>cryptosentiment.warehouse.rows</c>.</remarks>
+    public Task<LoadOutcome> LoadWarehouseAsync(string? target, Action<string>? log = null, CancellationToken ct = default, bool full = false) =>
+        PipelineTelemetry.StepAsync(PipelineTelemetry.Steps.Load, async step =>
+        {
+            using var warehouse = Warehouses.Create(Settings, target, log);
+            var outcome = await warehouse.LoadAsync(Lake, full, ct);
+            PipelineTelemetry.RecordLoad(outcome, step);
+            return outcome;
+        });
 
     /// <summary>
     /// Table maintenance (ARCHITECTURE §9): upgrade older layouts, optimize, vacuum, checkpoint, log cleanup, for every table.

@@ -5,6 +5,7 @@ using CryptoSentiment.Configuration;
 using CryptoSentiment.Events;
 using CryptoSentiment.Pipeline;
 using CryptoSentiment.Producers;
+using CryptoSentiment.Telemetry;
 
 namespace CryptoSentiment.Functions.Host;
 
@@ -87,6 +88,8 @@ public sealed class FunctionHandlers : IDisposable
             response.Log($"{function}: no such function (served: {string.Join(", ", Served)})");
             return new InvocationResult(404, response);
         }
+        // Timer runs get their run span here; an ingest batch's is the pipeline's (IngestAsync), an HTTP request has none.
+        using var run = def.Http || def.TriggerType.Equals("eventHubTrigger", StringComparison.OrdinalIgnoreCase) ? null : PipelineTelemetry.StartRun(def.Name);
         try
         {
             await handler(def, request, response, ct);
@@ -94,6 +97,7 @@ public sealed class FunctionHandlers : IDisposable
         }
         catch (Exception e) when (!(e is OperationCanceledException && ct.IsCancellationRequested))
         {
+            run?.Failed(e);
             response.Log($"{def.Name}: {Failures.Describe(e)}: {e.GetType().Name}: {e.Message}");
             response.ReturnValue = new JsonObject { ["error"] = e.Message, ["transient"] = Failures.IsTransient(e) };
             return new InvocationResult(Failures.StatusFor(e), response);

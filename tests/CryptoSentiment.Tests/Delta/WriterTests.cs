@@ -218,6 +218,87 @@ public class WriterTests(ITestOutputHelper output)
         Assert.Empty(Directory.GetFiles(Path.Combine(tmp.Path, "bronze", "prices", "_delta_log"), ".lake-tmp-*"));
     }
 
+    /// <summary>Counts the commit-file reads and the put-if-absent attempts that lost.</summary>
+    private sealed class CountingStore(ILakeStore inner) : DelegatingStore(inner)
+    {
+        public int CommitReads;
+        public int LostPuts;
+
+        public override Task<byte[]?> ReadAsync(string path, CancellationToken ct = default)
+        {
+            if (path.Contains("/_delta_log/", StringComparison.Ordinal) && path.EndsWith(".json", StringComparison.Ordinal)) Interlocked.Increment(ref CommitReads);
+            return base.ReadAsync(path, ct);
+        }
+
+        public override async Task<bool> PutIfAbsentAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default)
+        {
+            var ok = await base.PutIfAbsentAsync(path, content, ct);
+            if (!ok) Interlocked.Increment(ref LostPuts);
+            return ok;
+        }
+    }
+
+    [Fact]
+    public async Task Transactions_of_one_instance_rebase_onto_each_others_commits_in_memory()
+    {
+        using var tmp = new TempDir();
+        var store = new CountingStore(new LocalLakeStore(tmp.Path));
+        var table = await DeltaTable.OpenAsync(store, "bronze/news");
+        await table.CreateIfAbsentAsync(NewsSchema, ["ingest_date"]);
+        var v0 = table.Snapshot.Version;
+        var (reads, lost) = (store.CommitReads, store.LostPuts);
+
+        // Two partitions of one instance start from the same snapshot and commit one after the other.
+        var p0 = table.BeginTransaction().Add(NewFile("2026-03-01")).SetTxn("bronze/news/p0", 9);
+        var p1 = table.BeginTransaction().Add(NewFile("2026-03-01")).SetTxn("bronze/news/p1", 9);
+        Assert.Equal((CommitOutcome.Committed, v0 + 1, 1), Outcome(await p0.CommitAsync()));
+        Assert.Equal((CommitOutcome.Committed, v0 + 2, 1), Outcome(await p1.CommitAsync())); // rebased in memory: no put lost
+        Assert.Equal((reads, lost), (store.CommitReads, store.LostPuts));                     // and nothing read back
+
+        // The same check as after a lost put: a redelivery committed meanwhile by this instance is recognised ...
+        var again = table.BeginTransaction().Add(NewFile("2026-03-01")).SetTxn("bronze/news/p2", 4);
+        var redelivery = table.BeginTransaction().Add(NewFile("2026-03-01")).SetTxn("bronze/news/p2", 4);
+        Assert.True((await again.CommitAsync()).Committed);
+        Assert.Equal(CommitOutcome.TxnAlreadyCommitted, (await redelivery.CommitAsync()).Outcome);
+        // ... and a file added into a partition another transaction replaces is a conflict.
+        var replace = table.BeginTransaction().ReplacePartition(new Dictionary<string, string?> { ["ingest_date"] = "2026-03-02" }).Add(NewFile("2026-03-02"));
+        Assert.True((await table.BeginTransaction().Add(NewFile("2026-03-02")).CommitAsync()).Committed);
+        Assert.Equal(ConflictKind.ConcurrentAppend, (await Assert.ThrowsAsync<DeltaConflictException>(() => replace.CommitAsync())).Kind);
+        Assert.Equal((reads, lost), (store.CommitReads, store.LostPuts));
+
+        // Another instance's commits are still found the protocol's way: a lost put, the winner read from the store.
+        var other = await DeltaTable.OpenAsync(store, "bronze/news");
+        Assert.True((await other.BeginTransaction().Add(NewFile("2026-03-03")).CommitAsync()).Committed);
+        var r = await table.BeginTransaction().Add(NewFile("2026-03-03")).CommitAsync();
+        Assert.Equal((CommitOutcome.Committed, 2), (r.Outcome, r.Attempts));
+        Assert.Equal(lost + 1, store.LostPuts);
+        var s = await Snapshot.LoadAsync(store, "bronze/news");
+        Assert.Equal(v0 + 6, s.Version);
+        Assert.Equal(6, s.Files.Count);
+    }
+
+    [Fact]
+    public async Task Partitions_of_one_instance_racing_on_one_table_lose_no_put()
+    {
+        using var tmp = new TempDir();
+        var store = new CountingStore(new LocalLakeStore(tmp.Path));
+        var table = await DeltaTable.OpenAsync(store, "bronze/prices");
+        await table.CreateIfAbsentAsync(NewsSchema, []);
+        table.CommitTurnWait = TimeSpan.FromSeconds(30); // a slow machine's put must not end a turn early here
+        var lost = store.LostPuts;
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(p => Task.Run(async () =>
+        {
+            for (var i = 0; i < 25; i++)
+                Assert.True((await table.BeginTransaction().Add(NewFile()).SetTxn($"bronze/prices/{p}", i).CommitAsync()).Committed);
+        })));
+        Assert.Equal(lost, store.LostPuts); // they took turns
+        var s = await Snapshot.LoadAsync(store, "bronze/prices");
+        Assert.Equal(100, s.Files.Count);
+        Assert.All(Enumerable.Range(0, 4), p => Assert.Equal(24, s.TxnVersion($"bronze/prices/{p}")));
+    }
+
+    private static (CommitOutcome, long, int) Outcome(CommitResult r) => (r.Outcome, r.Version, r.Attempts);
+
     [Fact]
     public async Task Racing_writers_with_duplicate_batches_commit_each_watermark_once()
     {

@@ -68,10 +68,13 @@ internal sealed class HandlerHost : IAsyncDisposable
     public HttpClient Http { get; }
 
     public static async Task<HandlerHost> StartAsync(Settings settings, string? appRoot = null, ProducerOptions? producers = null,
-        Func<Settings, CryptoSentiment.Pipeline.CryptoPipeline>? pipeline = null)
+        Func<Settings, CryptoSentiment.Pipeline.CryptoPipeline>? pipeline = null, CryptoSentiment.Telemetry.TelemetrySettings? telemetry = null)
     {
         var app = FunctionsApp.Build(new FunctionsAppOptions
-            { Port = 0, Settings = settings, AppRoot = appRoot ?? AppContext.BaseDirectory, Producers = producers, PipelineFactory = pipeline });
+        {
+            Port = 0, Settings = settings, AppRoot = appRoot ?? AppContext.BaseDirectory, Producers = producers, PipelineFactory = pipeline,
+            Telemetry = telemetry,
+        });
         await app.StartAsync();
         var http = new HttpClient { BaseAddress = new Uri(FunctionsApp.Urls(app).Single()), Timeout = TimeSpan.FromSeconds(60) };
         return new HandlerHost(app, http);

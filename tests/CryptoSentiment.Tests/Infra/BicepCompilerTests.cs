@@ -126,6 +126,66 @@ public sealed partial class BicepCompilerTests
             Assert.False(settings.ContainsKey(name), $"{name} must not be set in Azure ({InfraStaticChecksTests.NotSetInAzure[name]})");
     }
 
+    [Fact]
+    public void TheCompiledTemplateWiresTelemetryWithEntraAndTheFourMetricAlerts()
+    {
+        var template = CompiledTemplate();
+        var resources = Resources(template["resources"]!.AsArray()).ToList();
+        string Type(JsonObject r) => r["type"]!.GetValue<string>();
+
+        // Application Insights on the Log Analytics workspace, local (key) auth off: telemetry needs an Entra token.
+        var insights = Assert.Single(resources, r => Type(r) == "Microsoft.Insights/components");
+        Assert.True(insights["properties"]!["DisableLocalAuth"]!.GetValue<bool>());
+        Assert.Contains("Microsoft.OperationalInsights/workspaces", insights["properties"]!["WorkspaceResourceId"]!.GetValue<string>());
+        // The app identity may publish metrics to it (Monitoring Metrics Publisher, scoped to the component).
+        var publisher = Assert.Single(resources, r => Type(r) == "Microsoft.Authorization/roleAssignments"
+            && r["properties"]!["roleDefinitionId"]!.GetValue<string>().Contains("monitoringMetricsPublisher"));
+        Assert.Contains("Microsoft.Insights/components", publisher["scope"]!.GetValue<string>());
+        Assert.Contains("identityPrincipalId", publisher["properties"]!["principalId"]!.GetValue<string>());
+        // The exporter authenticates as the user-assigned identity, named in the app settings.
+        var settings = AppSettings(template);
+        Assert.Contains("APPLICATIONINSIGHTS_CONNECTION_STRING", settings.Keys);
+        Assert.Equal("[format('ClientId={0};Authorization=AAD', parameters('identityClientId'))]", settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
+
+        // The action group: one email receiver when alertEmail is set, none when it is empty.
+        Assert.Equal("", template["parameters"]!["alertEmail"]!["defaultValue"]!.GetValue<string>());
+        var group = Assert.Single(resources, r => Type(r) == "Microsoft.Insights/actionGroups");
+        Assert.Equal("global", group["location"]!.GetValue<string>());
+        Assert.StartsWith("[if(empty(parameters('alertEmail')), createArray(),", group["properties"]!["emailReceivers"]!.GetValue<string>());
+
+        // The four rules: scheduled query rules over customMetrics of the App Insights resource, each notifying the group.
+        var alerts = template["resources"]!.AsArray().Select(n => n!.AsObject())
+            .Single(r => Type(r) == "Microsoft.Resources/deployments" && r["name"]!.GetValue<string>() == "alerts");
+        var rules = alerts["properties"]!["template"]!["variables"]!["rules"]!.AsArray().Select(n => n!.AsObject()).ToList();
+        var byName = rules.ToDictionary(r => r["name"]!.GetValue<string>());
+        Assert.Equal(["event-lag-p95", "fallback-share", "no-events", "quarantine-rate"], byName.Keys.Order().ToList());
+        void Rule(string name, string metric, string op, double threshold, string window)
+        {
+            var r = byName[name];
+            Assert.Contains($"customMetrics | where name == \"{metric}\"", r["query"]!.GetValue<string>());
+            Assert.Contains(r["measure"]!.GetValue<string>(), r["query"]!.GetValue<string>());
+            // A fraction compiles to "[json('0.2')]" (Bicep has no decimal literals).
+            var t = r["threshold"]!;
+            var value = t.GetValueKind() == System.Text.Json.JsonValueKind.String
+                ? double.Parse(Regex.Match(t.GetValue<string>(), @"^\[json\('([0-9.]+)'\)\]$").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+                : t.GetValue<double>();
+            Assert.Equal((op, threshold, window), (r["operator"]!.GetValue<string>(), value, r["window"]!.GetValue<string>()));
+        }
+        Rule("no-events", "cryptosentiment.events", "LessThan", 1, "PT15M");
+        Rule("fallback-share", "cryptosentiment.headlines", "GreaterThan", 0.2, "PT1H");
+        Rule("quarantine-rate", "cryptosentiment.events", "GreaterThan", 0.05, "PT1H");
+        Rule("event-lag-p95", "cryptosentiment.event.lag", "GreaterThan", 600, "PT30M");
+        var ruleResource = Assert.Single(resources, r => Type(r) == "Microsoft.Insights/scheduledQueryRules");
+        Assert.Equal("[length(variables('rules'))]", ruleResource["copy"]!["count"]!.GetValue<string>());
+        // Scoped to the App Insights component: the alerts module gets the monitoring module's appInsightsId output.
+        Assert.Equal("[parameters('appInsightsId')]", Assert.Single(ruleResource["properties"]!["scopes"]!.AsArray())!.GetValue<string>());
+        Assert.Matches(@"'monitoring'.*outputs\.appInsightsId\.value", alerts["properties"]!["parameters"]!["appInsightsId"]!["value"]!.GetValue<string>());
+        var monitoring = template["resources"]!.AsArray().Select(n => n!.AsObject())
+            .Single(r => Type(r) == "Microsoft.Resources/deployments" && r["name"]!.GetValue<string>() == "monitoring");
+        Assert.Contains("Microsoft.Insights/components", monitoring["properties"]!["template"]!["outputs"]!["appInsightsId"]!["value"]!.GetValue<string>());
+        Assert.Contains("Microsoft.Insights/actionGroups", ruleResource["properties"]!["actions"]!["actionGroups"]!.ToJsonString());
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------------
 
     /// <summary>Resources of the template and of every nested deployment's template.</summary>

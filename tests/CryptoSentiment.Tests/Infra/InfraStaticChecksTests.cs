@@ -20,6 +20,11 @@ public partial class InfraStaticChecksTests
         ["OPENAI_BASE_URL"] = "only for non-Azure OpenAI-compatible servers",
         ["SNOWFLAKE_URL"] = "only to point at a proxy or a test server",
         ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "set by the Functions host for the handler process",
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "telemetry goes to Application Insights in Azure; OTLP is for a local collector",
+        ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "OTLP only",
+        ["OTEL_METRIC_EXPORT_INTERVAL"] = "OTLP and console only (the Azure Monitor exporter keeps its own interval)",
+        ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "OTLP only",
+        ["TELEMETRY"] = "console telemetry is for local runs",
     };
 
     private static readonly string[] Functions = ["NewsIngest", "PricesIngest", "GoldRefresh", "Reenrich", "Maintenance", "NewsPoll", "PricePoll",

@@ -34,12 +34,27 @@ internal sealed class GateStore(ILakeStore inner) : DelegatingStore(inner)
 
     public override async Task<bool> PutIfAbsentAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default)
     {
+        await HoldIfArmedAsync(path, ct);
+        return await Inner.PutIfAbsentAsync(path, content, ct);
+    }
+
+    /// <summary>Data files (parquet) go through here: a gate on one holds a writer between deciding and committing.</summary>
+    public override async Task PutFileAsync(string path, string localFile, CancellationToken ct = default)
+    {
+        await HoldIfArmedAsync(path, ct);
+        await Inner.PutFileAsync(path, localFile, ct);
+    }
+
+    /// <summary>A path the gate is armed for has no local path: the writer uploads it (PutFileAsync) and is held there.</summary>
+    public override string? LocalPath(string path) => Volatile.Read(ref _when) is { } when && when(path) ? null : base.LocalPath(path);
+
+    private async Task HoldIfArmedAsync(string path, CancellationToken ct)
+    {
         var when = Volatile.Read(ref _when);
         if (when is not null && when(path) && Interlocked.CompareExchange(ref _when, null, when) == when)
         {
             _reached!.TrySetResult();
             await _release!.Task.WaitAsync(ct);
         }
-        return await Inner.PutIfAbsentAsync(path, content, ct);
     }
 }

@@ -61,6 +61,65 @@ public class ScaleOutTests
         await AssertVerifiesAsync(a.Lake);
     }
 
+    [Theory]
+    [InlineData("bronze/news/")]
+    [InlineData("silver/news_sentiment/")]
+    public async Task ARedeliveryOnTheSameInstanceWaitsForTheDeliveryInFlightAndAddsNothing(string heldAt)
+    {
+        // One instance, two deliveries of partition "p" at once (a host retry while the first is still running): the first
+        // decides 0..59 are new and is held while it writes its data file. The second must neither take the first's
+        // in-flight dedupe claims for duplicates (it would commit 0..39 as done without their rows) nor land anything twice:
+        // it waits for the first and then finds its range committed.
+        using var t = new TempLake();
+        using var p = GateStore.OpenPipeline(t, Now, out var gate);
+        await p.IngestAsync(Batch("warm", 0, 4));
+        var writing = gate.Arm(path => path.StartsWith(heldAt, StringComparison.Ordinal) && !path.Contains("/_delta_log/", StringComparison.Ordinal));
+        var first = Task.Run(() => p.IngestAsync(Batch("p", 0, 59)));
+        await writing.WaitAsync(TimeSpan.FromSeconds(30));
+        var second = Task.Run(() => p.IngestAsync(Batch("p", 0, 39)));
+        var other = await p.IngestAsync(Batch("q", 0, 9)).WaitAsync(TimeSpan.FromSeconds(30)); // other partitions go on
+        Assert.Equal(10, other.Accepted);
+        await Task.Delay(200);
+        Assert.False(second.IsCompleted);
+        gate.Release();
+        var (o1, o2) = (await first, await second);
+
+        using var c = await ViewsAsync(p.Lake);
+        Assert.Equal(75, c.Scalar<long>("SELECT count(*) FROM bronze_news"));
+        Assert.Equal(75, c.Scalar<long>("SELECT count(DISTINCT (partition_id, sequence_number)) FROM bronze_news"));
+        Assert.Equal(75, c.Scalar<long>("SELECT count(*) FROM silver_news_sentiment"));
+        Assert.Equal(75, c.Scalar<long>("SELECT count(DISTINCT article_id) FROM silver_news_sentiment"));
+        Assert.Equal((60, 60, 0), (o1.Bronze, o1.Accepted, o1.Duplicates));
+        Assert.Equal((0, 0, 0), (o2.Bronze, o2.Accepted, o2.Duplicates));
+        await AssertVerifiesAsync(p.Lake);
+    }
+
+    [Fact]
+    public async Task ACommitDecidedOnAnOlderSnapshotChecksTheCommitsThisInstanceObservedSince()
+    {
+        // Instance B decides 0..59 of partition "p" are new and is held writing its bronze file. Instance A commits 0..39 of
+        // "p"; then B's batch of another partition "q" commits and so reads A's commit (its table now knows it). When B's
+        // "p" commit goes on, A's commit is after the snapshot B decided on: B must commit 40..59 only.
+        using var t = new TempLake();
+        using var b = GateStore.OpenPipeline(t, Now, out var gate);
+        using var a = Open(t, Now);
+        await b.IngestAsync(Batch("warm", 0, 4));
+        var writing = gate.Arm(path => path.StartsWith("bronze/news/", StringComparison.Ordinal) && !path.Contains("/_delta_log/", StringComparison.Ordinal));
+        var held = Task.Run(() => b.IngestAsync(Batch("p", 0, 59)));
+        await writing.WaitAsync(TimeSpan.FromSeconds(30));
+        await a.IngestAsync(Batch("p", 0, 39));
+        Assert.Equal(10, (await b.IngestAsync(Batch("q", 0, 9)).WaitAsync(TimeSpan.FromSeconds(30))).Accepted);
+        gate.Release();
+        var o = await held;
+
+        using var c = await ViewsAsync(a.Lake);
+        Assert.Equal(75, c.Scalar<long>("SELECT count(*) FROM bronze_news"));
+        Assert.Equal(75, c.Scalar<long>("SELECT count(DISTINCT (partition_id, sequence_number)) FROM bronze_news"));
+        Assert.Equal(75, c.Scalar<long>("SELECT count(DISTINCT article_id) FROM silver_news_sentiment"));
+        Assert.Equal(20, o.Bronze);
+        await AssertVerifiesAsync(a.Lake);
+    }
+
     [Fact]
     public async Task SilverCommitsOfOtherPartitionsRebaseAndOnlyASharedKeyRedoes()
     {

@@ -17,6 +17,14 @@ public sealed class DeltaTable
 
     private Exception? _lastCheckpointError;
     private long _lastTipProbe;
+    private long _atTipTicks = long.MinValue / 2; // when this instance last knew it held the latest version (a commit, or a read up to the end of the log)
+
+    // The last commits this instance wrote or read (version → actions), contiguous up to _snapshot's version; guarded by _gate.
+    private readonly SortedList<long, CommitEntry> _recent = new();
+    private readonly SemaphoreSlim _commitGate = new(1, 1);
+
+    /// <summary>How many of the latest commits an instance keeps in memory for <see cref="KnownCommitsAfter"/>.</summary>
+    public const int RecentCommits = 64;
 
     /// <summary>
     /// How often <see cref="RefreshAsync"/>, finding no newer commit, checks <c>_last_checkpoint</c> for a newer checkpoint
@@ -79,7 +87,9 @@ public sealed class DeltaTable
         var current = Volatile.Read(ref _snapshot);
         if (current is not null)
         {
-            var updated = await current.UpdateAsync(ct).ConfigureAwait(false);
+            var (updated, commits) = await current.UpdateWithCommitsAsync(ct).ConfigureAwait(false);
+            Remember(commits);
+            Volatile.Write(ref _atTipTicks, Environment.TickCount64);
             if (updated.Version == current.Version && Environment.TickCount64 - Volatile.Read(ref _lastTipProbe) > TipProbeInterval.TotalMilliseconds)
             {
                 // No commit after ours. Normally that means we are at the tip; but when this instance has not looked for a while,
@@ -95,12 +105,32 @@ public sealed class DeltaTable
         {
             Volatile.Write(ref _lastTipProbe, Environment.TickCount64);
             Observe(await Snapshot.LoadAsync(Store, TablePath, null, CheckpointReader, ct).ConfigureAwait(false));
+            Volatile.Write(ref _atTipTicks, Environment.TickCount64);
             return Volatile.Read(ref _snapshot);
         }
         catch (DeltaTableNotFoundException)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// <see cref="Snapshot"/> as this instance last knew it when that was the latest version less than
+    /// <paramref name="maxAge"/> ago (no store access), else <see cref="RefreshAsync"/>. For appends: their commit reads and
+    /// checks whatever other writers committed meanwhile anyway, so the probe for newer commits before each one is saved.
+    /// </summary>
+    public async Task<Snapshot?> RefreshIfOlderThanAsync(TimeSpan maxAge, CancellationToken ct = default)
+    {
+        if (Volatile.Read(ref _snapshot) is { } current && Environment.TickCount64 - Volatile.Read(ref _atTipTicks) < maxAge.TotalMilliseconds)
+            return current;
+        return await RefreshAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Adopts <paramref name="latest"/>, known to be the latest version just now (this instance committed it, or read the log to its end).</summary>
+    internal void ObserveLatest(Snapshot latest)
+    {
+        Observe(latest);
+        Volatile.Write(ref _atTipTicks, Environment.TickCount64);
     }
 
     /// <summary>
@@ -152,6 +182,19 @@ public sealed class DeltaTable
     public Transaction BeginTransaction() => new(this, Snapshot);
 
     /// <summary>
+    /// Starts a transaction on <paramref name="read"/>, a snapshot of this table: the one the caller decided its actions on
+    /// (what to append, what was already there). Its commit checks every commit after it — also one this instance observed
+    /// meanwhile, which a transaction begun later on the then current snapshot would take as already checked.
+    /// </summary>
+    public Transaction BeginTransaction(Snapshot read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        if (!string.Equals(read.TablePath, TablePath, StringComparison.Ordinal))
+            throw new ArgumentException($"The snapshot is of '{read.TablePath}', not '{TablePath}'.", nameof(read));
+        return new(this, read);
+    }
+
+    /// <summary>
     /// Called by <see cref="Transaction"/> after it committed <paramref name="committed"/>: writes a checkpoint when due.
     /// Never throws (cancellation included): the commit is durable whatever happens here.
     /// </summary>
@@ -191,6 +234,66 @@ public sealed class DeltaTable
         lock (_gate)
         {
             if (_snapshot is not null) Volatile.Write(ref _snapshot, _snapshot.WithoutTombstones(paths));
+        }
+    }
+
+    /// <summary>
+    /// The commits after <paramref name="version"/> up to the latest snapshot this instance knows, from memory, with that
+    /// snapshot; null when some of them are not in memory (then only the store can tell). Empty when
+    /// <paramref name="version"/> is the latest known.
+    /// </summary>
+    internal (Snapshot Tip, IReadOnlyList<CommitEntry> Commits)? KnownCommitsAfter(long version)
+    {
+        lock (_gate)
+        {
+            if (_snapshot is null || _snapshot.Version < version) return null;
+            var commits = new List<CommitEntry>((int)(_snapshot.Version - version));
+            for (var v = version + 1; v <= _snapshot.Version; v++)
+            {
+                if (!_recent.TryGetValue(v, out var c)) return null;
+                commits.Add(c);
+            }
+            return (_snapshot, commits);
+        }
+    }
+
+    /// <summary>
+    /// This instance's turn to write the table's next commit, until disposed. Transactions of one instance (e.g. its Event
+    /// Hubs partitions) take turns at the put and rebase in memory onto each other's commits instead of racing for the same
+    /// version and re-reading the winner from the store; writers in other instances still race, as the protocol allows.
+    /// A turn is waited for at most <see cref="CommitTurnWait"/>: a put that hangs (a storage timeout) never holds up the
+    /// other partitions' commits — past that they race as they would without turns.
+    /// </summary>
+    internal async Task<IDisposable> EnterCommitAsync(CancellationToken ct) =>
+        await _commitGate.WaitAsync(CommitTurnWait, ct).ConfigureAwait(false) ? new Releaser(_commitGate) : NoTurn.Instance;
+
+    /// <summary>How long a transaction waits for its instance's turn to commit before racing anyway (default 250 ms).</summary>
+    public TimeSpan CommitTurnWait { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
+        }
+    }
+
+    private sealed class NoTurn : IDisposable
+    {
+        public static readonly NoTurn Instance = new();
+
+        public void Dispose() { }
+    }
+
+    /// <summary>Keeps <paramref name="commits"/> (read from the store or written by this instance) for <see cref="KnownCommitsAfter"/>.</summary>
+    internal void Remember(IEnumerable<CommitEntry> commits)
+    {
+        lock (_gate)
+        {
+            foreach (var c in commits) _recent[c.Version] = c;
+            while (_recent.Count > RecentCommits) _recent.RemoveAt(0);
         }
     }
 

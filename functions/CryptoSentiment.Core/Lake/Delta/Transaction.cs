@@ -1,4 +1,5 @@
 using CryptoSentiment.Lake.Stores;
+using CryptoSentiment.Telemetry;
 
 namespace CryptoSentiment.Lake.Delta;
 
@@ -207,55 +208,85 @@ public sealed class Transaction
 
         var snapshot = _read;
         var store = _table.Store;
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        CommitResult? result = null;
+        Snapshot? committed = null;
+        using (await _table.EnterCommitAsync(ct).ConfigureAwait(false))
         {
-            ct.ThrowIfCancellationRequested();
-            var version = snapshot.Version + 1;
-            var actions = BuildActions(snapshot);
-            if (await store.PutIfAbsentAsync(DeltaPaths.CommitPath(_table.TablePath, version), DeltaAction.SerializeCommit(actions), ct).ConfigureAwait(false))
+            for (var attempt = 1; attempt <= MaxAttempts && result is null; attempt++)
             {
-                var committed = snapshot.Apply(version, actions);
-                _table.Observe(committed);
-                await _table.AfterCommitAsync(committed, ct).ConfigureAwait(false);
-                return new CommitResult(CommitOutcome.Committed, version, attempt);
-            }
-
-            // Lost the race for this version: read what the winners committed and decide.
-            var (newer, commits) = await snapshot.UpdateWithCommitsAsync(ct).ConfigureAwait(false);
-            var concurrentAdds = new List<AddAction>();
-            foreach (var c in commits)
-            {
-                foreach (var a in c.Actions)
+                ct.ThrowIfCancellationRequested();
+                // Commits this instance already knows past the snapshot (its own, or read by another of its transactions):
+                // the same conflict check, without losing a put to them and reading them from the store again.
+                if (_table.KnownCommitsAfter(snapshot.Version) is { Commits.Count: > 0 } known)
                 {
-                    if (a.Txn is { } t && _txns.TryGetValue(t.AppId, out var mine))
-                    {
-                        _table.Observe(newer);
-                        if (t.Version >= mine) return new CommitResult(CommitOutcome.TxnAlreadyCommitted, newer.Version, attempt);
-                        throw new DeltaConflictException(ConflictKind.ConcurrentTxn,
-                            $"Commit {c.Version} of '{_table.TablePath}' committed '{t.AppId}' up to {t.Version}, below this commit's {mine}: re-read and commit the rest.");
-                    }
-                    if (a.Add is { DataChange: true } added) concurrentAdds.Add(added);
-                    if (a.MetaData is not null || a.Protocol is not null)
-                        throw new DeltaConflictException(ConflictKind.MetadataChanged, $"Commit {c.Version} changed the table metadata/protocol.");
-                    if (_metadata is not null && (a.Add is not null || a.Remove is not null))
-                        throw new DeltaConflictException(ConflictKind.ConcurrentAppend,
-                            $"Commit {c.Version} changed the files of '{_table.TablePath}' while this commit changes its layout.");
-                    if (a.Remove is { } r && removed.Contains(DeltaPaths.DecodeActionPath(r.Path)))
-                        throw new DeltaConflictException(ConflictKind.ConcurrentDeleteDelete, $"Commit {c.Version} already removed '{r.Path}'.");
-                    if (a.Add is { DataChange: true } add && _concurrentAddGuards.Any(g => g(add)))
-                        throw new DeltaConflictException(ConflictKind.ConcurrentAppend, $"Commit {c.Version} added '{add.Path}' into data this transaction replaces.");
+                    if (await RebaseAsync(known.Tip, known.Commits, attempt, ct).ConfigureAwait(false) is { } done) return done;
+                    snapshot = known.Tip;
                 }
+                var version = snapshot.Version + 1;
+                var actions = BuildActions(snapshot);
+                if (await store.PutIfAbsentAsync(DeltaPaths.CommitPath(_table.TablePath, version), DeltaAction.SerializeCommit(actions), ct).ConfigureAwait(false))
+                {
+                    committed = snapshot.Apply(version, actions);
+                    _table.Remember([new CommitEntry(version, actions)]);
+                    _table.ObserveLatest(committed);
+                    result = new CommitResult(CommitOutcome.Committed, version, attempt);
+                    break;
+                }
+
+                // Lost the race for this version to another instance: read what the winners committed and decide.
+                PipelineTelemetry.RecordCommitConflict(_table.TablePath);
+                var (newer, commits) = await snapshot.UpdateWithCommitsAsync(ct).ConfigureAwait(false);
+                _table.Remember(commits);
+                _table.ObserveLatest(newer);
+                if (await RebaseAsync(newer, commits, attempt, ct).ConfigureAwait(false) is { } already) return already;
+                snapshot = newer;
+                // The winners' commits are read already: retry at once, and back off (jittered) only when the table stays that busy.
+                if (attempt > 2) await Task.Delay(Random.Shared.Next(0, 1 + Math.Min(20, attempt * 2)), ct).ConfigureAwait(false);
             }
-            CheckRemovesLive(newer, removed);
-            _table.Observe(newer);
-            if (_concurrentAddCheck is not null && concurrentAdds.Count > 0 && await _concurrentAddCheck(concurrentAdds, ct).ConfigureAwait(false))
-                throw new DeltaConflictException(ConflictKind.ConcurrentAppend,
-                    $"Commits {commits[0].Version}..{commits[^1].Version} of '{_table.TablePath}' added rows that conflict with this commit's.");
-            snapshot = newer;
-            // The winners' commits are read already: retry at once, and back off (jittered) only when the table stays that busy.
-            if (attempt > 2) await Task.Delay(Random.Shared.Next(0, 1 + Math.Min(20, attempt * 2)), ct).ConfigureAwait(false);
         }
-        throw new DeltaConflictException(ConflictKind.TooManyRetries, $"Gave up committing to '{_table.TablePath}' after {MaxAttempts} attempts.");
+        if (result is null || committed is null)
+            throw new DeltaConflictException(ConflictKind.TooManyRetries, $"Gave up committing to '{_table.TablePath}' after {MaxAttempts} attempts.");
+        await _table.AfterCommitAsync(committed, ct).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// Checks the commits concurrent writers made since the snapshot this transaction would commit on (<paramref name="commits"/>,
+    /// leading to <paramref name="newer"/>): returns a result when one of them already committed this transaction's txn,
+    /// throws <see cref="DeltaConflictException"/> on a real conflict, else null (rebase onto <paramref name="newer"/>).
+    /// </summary>
+    private async Task<CommitResult?> RebaseAsync(Snapshot newer, IReadOnlyList<CommitEntry> commits, int attempt, CancellationToken ct)
+    {
+        _table.Observe(newer); // whatever this transaction concludes, that is what the log holds: a redo starts from it
+        var removed = new HashSet<string>(_removes.Select(r => DeltaPaths.DecodeActionPath(r.Path)), StringComparer.Ordinal);
+        var concurrentAdds = new List<AddAction>();
+        foreach (var c in commits)
+        {
+            foreach (var a in c.Actions)
+            {
+                if (a.Txn is { } t && _txns.TryGetValue(t.AppId, out var mine))
+                {
+                    if (t.Version >= mine) return new CommitResult(CommitOutcome.TxnAlreadyCommitted, newer.Version, attempt);
+                    throw new DeltaConflictException(ConflictKind.ConcurrentTxn,
+                        $"Commit {c.Version} of '{_table.TablePath}' committed '{t.AppId}' up to {t.Version}, below this commit's {mine}: re-read and commit the rest.");
+                }
+                if (a.Add is { DataChange: true } added) concurrentAdds.Add(added);
+                if (a.MetaData is not null || a.Protocol is not null)
+                    throw new DeltaConflictException(ConflictKind.MetadataChanged, $"Commit {c.Version} changed the table metadata/protocol.");
+                if (_metadata is not null && (a.Add is not null || a.Remove is not null))
+                    throw new DeltaConflictException(ConflictKind.ConcurrentAppend,
+                        $"Commit {c.Version} changed the files of '{_table.TablePath}' while this commit changes its layout.");
+                if (a.Remove is { } r && removed.Contains(DeltaPaths.DecodeActionPath(r.Path)))
+                    throw new DeltaConflictException(ConflictKind.ConcurrentDeleteDelete, $"Commit {c.Version} already removed '{r.Path}'.");
+                if (a.Add is { DataChange: true } add && _concurrentAddGuards.Any(g => g(add)))
+                    throw new DeltaConflictException(ConflictKind.ConcurrentAppend, $"Commit {c.Version} added '{add.Path}' into data this transaction replaces.");
+            }
+        }
+        CheckRemovesLive(newer, removed);
+        if (_concurrentAddCheck is not null && concurrentAdds.Count > 0 && await _concurrentAddCheck(concurrentAdds, ct).ConfigureAwait(false))
+            throw new DeltaConflictException(ConflictKind.ConcurrentAppend,
+                $"Commits {commits[0].Version}..{commits[^1].Version} of '{_table.TablePath}' added rows that conflict with this commit's.");
+        return null;
     }
 
     private static void CheckRemovesLive(Snapshot snapshot, HashSet<string> removed)

@@ -27,16 +27,17 @@ public static class BronzeStep
         for (var attempt = 1; ; attempt++)
         {
             try { return await AppendOnceAsync(lake, c, batch, now, ct); }
-            catch (DeltaConflictException e) when (e.Kind == ConflictKind.ConcurrentTxn && attempt < MaxAttempts) { }
+            catch (DeltaConflictException e) when (e.Kind is ConflictKind.ConcurrentTxn or ConflictKind.MetadataChanged && attempt < MaxAttempts) { }
         }
     }
 
     private static async Task<int> AppendOnceAsync(Lakehouse lake, DuckDbConnection c, EventBatch batch, DateTimeOffset now, CancellationToken ct)
     {
         var def = TableFor(batch.Stream);
-        var table = await lake.TableAsync(def, ct);
+        var table = await lake.AppendTableAsync(def, ct);
         var appId = TxnIds.For(def, batch);
-        var pending = TxnIds.Pending(batch.Events, table.Snapshot.TxnVersion(appId));
+        var read = table.Snapshot; // what is committed is decided on this snapshot: the commit checks everything after it
+        var pending = TxnIds.Pending(batch.Events, read.TxnVersion(appId));
         if (pending.Count == 0) return 0;
 
         c.Execute($"CREATE OR REPLACE TEMP TABLE stage_bronze ({def.DuckDbColumnList()})");
@@ -53,7 +54,7 @@ public static class BronzeStep
             }
         }
         var adds = await ParquetWriter.WriteAsync(c, "stage_bronze", def, lake.Store, ct);
-        var tx = table.BeginTransaction();
+        var tx = table.BeginTransaction(read);
         foreach (var add in adds) tx.Add(add);
         tx.SetTxn(appId, pending[^1].SequenceNumber);
         tx.CommitInfo("WRITE",

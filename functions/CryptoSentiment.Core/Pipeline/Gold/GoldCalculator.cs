@@ -97,6 +97,8 @@ public static class GoldCalculator
         c.Execute((alerts ?? AlertThresholds.Default).CreateSql());
         if (!hourlyFromGold)
         {
+            // GoldStep exposes the history as a view on its (pooled) connections: replace either kind
+            if (c.Scalar<long>($"SELECT count(*) FROM duckdb_views() WHERE view_name = '{HourlyHistory}'") > 0) c.Execute($"DROP VIEW {HourlyHistory}");
             c.Execute($"CREATE OR REPLACE TEMP TABLE {HourlyHistory} AS SELECT * FROM {StagedCoinHourly} WHERE false");
             c.Execute($"CREATE OR REPLACE TEMP TABLE {ScorerHistory} AS SELECT * FROM ({Lake.LakeViews.SelectSql(Lake.LakeTables.GoldScorerDaily, [])})");
         }

@@ -15,8 +15,11 @@ public sealed record GoldOutcome(IReadOnlyList<DateOnly> TouchedDays, IReadOnlyL
     /// <summary>Per gold table, the day partitions replaced (recomputed days whose rows came out different).</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<DateOnly>> ReplacedDays { get; init; } = new Dictionary<string, IReadOnlyList<DateOnly>>();
 
-    /// <summary>Silver data files read to recompute (partition pruning keeps this to the days needed).</summary>
+    /// <summary>Silver data files the recomputed days read (partition pruning keeps this to the days needed).</summary>
     public int SilverFilesRead { get; init; }
+
+    /// <summary>Of those, the files read from storage now (the others were cached by earlier refreshes of this instance).</summary>
+    public long SilverFilesFetched { get; init; }
 
     /// <summary>Gold files read from parquet for the carried-over indicator state (a warm instance reads only files it has not seen).</summary>
     public long PriorFilesRead { get; init; }
@@ -107,27 +110,41 @@ public sealed class GoldStep(Lakehouse lake, AlertThresholds? thresholds = null)
         // Silver: the target days and the day before (24-hour windows, return_1d). corr_7d's earlier hours: gold/coin_hourly.
         var needed = Before(targets, GoldCalculator.SilverLookBackDays(hourlyFromGold: true));
         var filesRead = 0;
-        foreach (var (def, snapshot) in silverSnapshots)
+        long filesFetched = 0;
+        // The inputs are views over cached file rows (FileRowCache): the caches stay locked until Compute has read them.
+        var held = new List<IDisposable>();
+        try
         {
-            filesRead += snapshot.FilesOnDays("day", needed).Count();
-            await LakeViews.CreateAsync(c, lake.Store, def, snapshot, ct, a => Snapshot.PartitionDay(a.PartitionValues, "day") is { } d && needed.Contains(d));
+            foreach (var (def, snapshot) in silverSnapshots)
+            {
+                var files = snapshot.FilesOnDays("day", needed).Select(snapshot.StorePath).ToList();
+                filesRead += files.Count;
+                var cache = SilverRows(def);
+                held.Add(await cache.LockAsync(ct));
+                var before = cache.FilesRead;
+                c.Execute($"CREATE OR REPLACE TEMP VIEW {def.ViewName} AS {await cache.RelationAsync(c, lake.Store, snapshot, files, ct)}");
+                filesFetched += cache.FilesRead - before;
+            }
+            var history = Before(targets, HourlyLookBackDays);
+            history.ExceptWith(targets);
+            var hourly = Output(gold, LakeTables.GoldCoinHourly).Snapshot;
+            var historyFiles = hourly.FilesOnDays("day", history).Select(hourly.StorePath).ToList();
+            var hourlyRows = PriorRows(LakeTables.GoldCoinHourly); // the same files each refresh: read once per instance
+            held.Add(await hourlyRows.LockAsync(ct));
+            c.Execute($"CREATE OR REPLACE TEMP VIEW {GoldCalculator.HourlyHistory} AS {await hourlyRows.RelationAsync(c, lake.Store, hourly, historyFiles, ct)}");
+            // gold/scorer_daily's PSI baseline: the scorer_daily rows of the 14 days before each target day (a few rows a day).
+            var scorerHistory = Before(targets, GoldSql.ScorerBaselineDays);
+            scorerHistory.ExceptWith(targets);
+            var scorer = Output(gold, LakeTables.GoldScorerDaily).Snapshot;
+            var scorerFiles = await lake.Store.MaterializeAllAsync(scorer.FilesOnDays("day", scorerHistory).Select(scorer.StorePath).ToList(), ct: ct);
+            c.Execute($"CREATE OR REPLACE TEMP TABLE {GoldCalculator.ScorerHistory} AS {LakeViews.SelectSql(LakeTables.GoldScorerDaily, scorerFiles, scorer)}");
+            await ScorerAgreementAsync(c, targets, ct);
+            GoldCalculator.Compute(c, targets, hourlyFromGold: true, indicators: false, alerts: Thresholds);
         }
-        var history = Before(targets, HourlyLookBackDays);
-        history.ExceptWith(targets);
-        var hourly = Output(gold, LakeTables.GoldCoinHourly).Snapshot;
-        var historyFiles = hourly.FilesOnDays("day", history).Select(hourly.StorePath).ToList();
-        var hourlyRows = PriorRows(LakeTables.GoldCoinHourly); // the same files each refresh: read once per instance
-        using (await hourlyRows.LockAsync(ct))
-            c.Execute($"CREATE OR REPLACE TEMP TABLE {GoldCalculator.HourlyHistory} AS " +
-                      await hourlyRows.RelationAsync(c, lake.Store, hourly, historyFiles, ct));
-        // gold/scorer_daily's PSI baseline: the scorer_daily rows of the 14 days before each target day (a few rows a day).
-        var scorerHistory = Before(targets, GoldSql.ScorerBaselineDays);
-        scorerHistory.ExceptWith(targets);
-        var scorer = Output(gold, LakeTables.GoldScorerDaily).Snapshot;
-        var scorerFiles = await lake.Store.MaterializeAllAsync(scorer.FilesOnDays("day", scorerHistory).Select(scorer.StorePath).ToList(), ct: ct);
-        c.Execute($"CREATE OR REPLACE TEMP TABLE {GoldCalculator.ScorerHistory} AS {LakeViews.SelectSql(LakeTables.GoldScorerDaily, scorerFiles, scorer)}");
-        await ScorerAgreementAsync(c, targets, ct);
-        GoldCalculator.Compute(c, targets, hourlyFromGold: true, indicators: false, alerts: Thresholds);
+        finally
+        {
+            foreach (var h in held) h.Dispose();
+        }
 
         // §12 indicators: recursive, so a change on day F reaches every later row of the coin's series. Continue from the state
         // stored in the gold rows just before F and recompute forward through the end of the table (see IndicatorsAsync).
@@ -177,7 +194,7 @@ public sealed class GoldStep(Lakehouse lake, AlertThresholds? thresholds = null)
                 throw;
             }
         }
-        return new GoldOutcome(touched.ToList(), targets, rows) { ReplacedDays = replaced, SilverFilesRead = filesRead, PriorFilesRead = priorFilesRead,
+        return new GoldOutcome(touched.ToList(), targets, rows) { ReplacedDays = replaced, SilverFilesRead = filesRead, SilverFilesFetched = filesFetched, PriorFilesRead = priorFilesRead,
             PriorStatesRead = PriorStatesRead - statesBefore, IndicatorTime = indicatorTime,
         };
     }
@@ -205,7 +222,23 @@ public sealed class GoldStep(Lakehouse lake, AlertThresholds? thresholds = null)
     /// <summary>The opened gold table of <paramref name="def"/> (<paramref name="gold"/> is in <see cref="Outputs"/> order).</summary>
     private static DeltaTable Output(List<DeltaTable> gold, TableDef def) => gold[Array.FindIndex(Outputs, o => o.Table == def)];
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, GoldFileRows> _priorRows = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, FileRowCache> _priorRows = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, FileRowCache> _silverRows = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The silver columns the gold SQL reads (<c>Sql/gold/silver_window.sql</c>): all the cached input rows keep. Inside a
+    /// refresh the silver views have these columns only.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> SilverColumns = new(StringComparer.Ordinal)
+    {
+        // + article_id, label, scorer, model, prompt_version: gold/scorer_daily and its offline-agreement join (Sql/gold/scorer_daily.sql)
+        [LakeTables.SilverNewsSentiment.Path] = ["coin", "published_at", "polarity", "confidence", "day", "article_id", "label", "scorer", "model", "prompt_version"],
+        [LakeTables.SilverPrices.Path] = ["coin", "ts", "price_usd", "day"],
+    };
+
+    /// <summary>The cached rows of a silver input's files on the days the last refresh recomputed.</summary>
+    private FileRowCache SilverRows(TableDef def) =>
+        _silverRows.GetOrAdd(def.Path, _ => new FileRowCache(def, SilverColumns[def.Path], keepOnlyRequested: true));
 
     /// <summary>
     /// The carried-over indicator points a refresh last read per gold table, with what they were read from (the first
@@ -222,7 +255,7 @@ public sealed class GoldStep(Lakehouse lake, AlertThresholds? thresholds = null)
     private long _priorStatesRead;
 
     /// <summary>The cached rows of a gold table's look-back files (the carried-over indicator state is read from them).</summary>
-    internal GoldFileRows PriorRows(TableDef def) => _priorRows.GetOrAdd(def.Path, _ => new GoldFileRows(def));
+    internal FileRowCache PriorRows(TableDef def) => _priorRows.GetOrAdd(def.Path, _ => new FileRowCache(def));
 
     private static readonly (TableDef Table, IndicatorSeries Series)[] IndicatorTables =
     [

@@ -23,11 +23,12 @@ public static class Quarantine
     {
         if (rejected.Count == 0) return;
         var def = LakeTables.SilverQuarantine;
-        var table = await lake.TableAsync(def, ct);
+        var table = await lake.AppendTableAsync(def, ct);
         var appId = TxnIds.For(def, batch);
         // A redelivery (possibly with other batch boundaries) after a crash between this commit and silver's:
         // events up to the recorded sequence number are quarantined already.
-        if (table.Snapshot.TxnVersion(appId) is { } done) rejected = rejected.Where(r => r.Event.SequenceNumber > done).ToList();
+        var read = table.Snapshot; // what is already quarantined is decided on this snapshot: the commit checks everything after it
+        if (read.TxnVersion(appId) is { } done) rejected = rejected.Where(r => r.Event.SequenceNumber > done).ToList();
         if (rejected.Count == 0) return;
         var last = rejected[^1].Event.SequenceNumber;
 
@@ -45,7 +46,7 @@ public static class Quarantine
                 a.EndRow();
             }
         var adds = await ParquetWriter.WriteAsync(c, "stage_quarantine", def, lake.Store, ct);
-        var tx = table.BeginTransaction();
+        var tx = table.BeginTransaction(read);
         foreach (var add in adds) tx.Add(add);
         tx.SetTxn(appId, last);
         tx.CommitInfo("WRITE", new Dictionary<string, string> { ["mode"] = "Append", ["source"] = source },

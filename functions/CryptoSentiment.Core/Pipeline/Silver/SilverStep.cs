@@ -5,6 +5,7 @@ using CryptoSentiment.Lake;
 using CryptoSentiment.Lake.Delta;
 using CryptoSentiment.Pipeline.Enrich;
 using CryptoSentiment.Sentiment;
+using CryptoSentiment.Telemetry;
 
 namespace CryptoSentiment.Pipeline.Silver;
 
@@ -81,9 +82,10 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
     private async Task<BatchOutcome> ProcessOnceAsync(DuckDbConnection c, EventBatch batch, DateTimeOffset now, CancellationToken ct)
     {
         var def = TableFor(batch.Stream);
-        var table = await lake.TableAsync(def, ct);
+        var table = await lake.AppendTableAsync(def, ct);
         var appId = TxnIds.For(def, batch);
-        var pending = TxnIds.Pending(batch.Events, table.Snapshot.TxnVersion(appId));
+        var read = table.Snapshot; // pending events and the dedupe index are decided on this snapshot: the commit checks everything after it
+        var pending = TxnIds.Pending(batch.Events, read.TxnVersion(appId));
         var outcome = new BatchOutcome { Stream = batch.Stream, PartitionId = batch.PartitionId, Received = batch.Events.Count };
         if (pending.Count == 0) return outcome;
 
@@ -91,8 +93,8 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         var tally = new Tally(index);
         try
         {
-            var news = batch.Stream == EventStream.News ? await ScoreNewsAsync(c, table.Snapshot, pending, now, tally, ct) : null;
-            var prices = news is null ? await ClaimPricesAsync(c, table.Snapshot, pending, now, tally, ct) : null;
+            var news = batch.Stream == EventStream.News ? await ScoreNewsAsync(c, read, pending, now, tally, ct) : null;
+            var prices = news is null ? await ClaimPricesAsync(c, read, pending, now, tally, ct) : null;
             c.Execute($"CREATE OR REPLACE TEMP TABLE {Staged} ({def.DuckDbColumnList()})");
             using (var appender = c.CreateAppender(Staged))
             {
@@ -103,7 +105,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
             if (news is { Samples.Count: > 0 }) await ScorerAgreement.WriteAsync(lake, c, batch, news.Samples, now, ct);
             // Each file carries its dedupe keys in its add: other writers learn them from the log, without reading the file.
             var adds = DedupeKeys.TagFiles(await ParquetWriter.WriteAsync(c, Staged, def, lake.Store, ct), "day", tally.KeysByDay);
-            var tx = table.BeginTransaction();
+            var tx = table.BeginTransaction(read);
             foreach (var add in adds) tx.Add(add);
             tx.SetTxn(appId, pending[^1].SequenceNumber);
             if (tally.Duplicates > 0) tx.AddToCounter(DuplicateTally.CounterId(def, batch.Stream, batch.PartitionId), tally.Duplicates);
@@ -125,7 +127,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
                     [DuplicatesMetric] = tally.Duplicates, ["numOutputRows"] = tally.Rows,
                 });
             CommitResult result;
-            try { result = await tx.CommitAsync(ct); }
+            try { result = await PipelineTelemetry.StepAsync(PipelineTelemetry.Steps.Commit, _ => tx.CommitAsync(ct)); }
             catch (DeltaConflictException)
             {
                 await Lake.Maintenance.LayoutUpgrade.DeleteQuietlyAsync(lake.Store, def.Path, adds); // definitely not committed
@@ -185,7 +187,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
                     articles.Add(p);
         }
         var requests = articles.Select(x => new SentimentRequest(x.Article.ArticleId, x.Article.Title)).ToList();
-        var (results, usage) = await enricher.ScoreAsync(requests, ct);
+        var (results, usage) = await PipelineTelemetry.StepAsync(PipelineTelemetry.Steps.Enrich, _ => enricher.ScoreAsync(requests, ct));
         tally.Usage = usage;
         var samples = ScorerAgreement.Sample(articles.Select(x => (x.Article.ArticleId, x.Article.Title, x.Article.PublishedAt)), results,
             agreementSample, OfflineScorer.Default);
