@@ -40,6 +40,8 @@ param alertEmail string = ''
 param newsFeeds string = ''
 @description('CoinGecko simple-price style URL polled by PricePoll.')
 param priceApiUrl string = ''
+@description('Optional http(s) URL: each new gold/alerts row is POSTed there once (ARCHITECTURE §10); empty = no webhook.')
+param alertWebhookUrl string = ''
 
 var abbrs = loadJsonContent('./abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -167,6 +169,19 @@ module functionApp 'modules/functionapp.bicep' = {
       DEDUPE_WINDOW_DAYS: '7'
       MAINTENANCE_RETENTION_HOURS: '168'
       MAINTENANCE_TARGET_FILE_MB: '128'
+      // Alerts as data and scorer drift (ARCHITECTURE §10): the optional webhook and the thresholds (the defaults, explicit).
+      ALERT_WEBHOOK_URL: alertWebhookUrl
+      ALERT_SHIFT_ZSCORE: '4'
+      ALERT_SHIFT_MIN_DELTA: '0.4'
+      ALERT_SHIFT_MIN_MENTIONS: '30'
+      ALERT_VOLUME_ZSCORE: '4'
+      ALERT_VOLUME_MIN_MENTIONS: '10'
+      ALERT_BASELINE_MIN_DAYS: '5'
+      ALERT_CRITICAL_ZSCORE: '6'
+      SCORER_DRIFT_PSI: '0.2'
+      SCORER_DRIFT_FALLBACK_SHARE: '0.2'
+      SCORER_DRIFT_MIN_HEADLINES: '30'
+      SCORER_AGREEMENT_SAMPLE: '0.02'
       EventHubConnection__fullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
       EventHubConnection__credential: 'managedidentity'
       EventHubConnection__clientId: identity.outputs.clientId

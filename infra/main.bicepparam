@@ -26,3 +26,4 @@ param alertEmail = readEnvironmentVariable('ALERT_EMAIL', '')
 
 param newsFeeds = readEnvironmentVariable('NEWS_FEEDS', '')
 param priceApiUrl = readEnvironmentVariable('PRICE_API_URL', '')
+param alertWebhookUrl = readEnvironmentVariable('ALERT_WEBHOOK_URL', '')

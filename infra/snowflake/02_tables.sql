@@ -62,6 +62,35 @@ CREATE TABLE IF NOT EXISTS HEADLINES (
     model VARCHAR,
     PRIMARY KEY (article_id, coin, published_at)
 );
+-- Alerts as data and scorer drift (ARCHITECTURE §10), from gold/alerts and gold/scorer_daily.
+CREATE TABLE IF NOT EXISTS ALERTS (
+    alert_id VARCHAR(32) NOT NULL,
+    kind VARCHAR(32) NOT NULL,
+    coin VARCHAR(32),
+    hour TIMESTAMP_TZ NOT NULL,
+    day DATE NOT NULL,
+    value FLOAT,
+    baseline FLOAT,
+    zscore FLOAT,
+    severity VARCHAR(16) NOT NULL,
+    message VARCHAR(4000) NOT NULL,
+    PRIMARY KEY (alert_id)
+);
+CREATE TABLE IF NOT EXISTS SCORER_DAILY (
+    day DATE NOT NULL,
+    scorer VARCHAR(16) NOT NULL,
+    model VARCHAR,
+    prompt_version VARCHAR,
+    headlines NUMBER(18,0) NOT NULL,
+    share_positive FLOAT NOT NULL,
+    share_negative FLOAT NOT NULL,
+    share_neutral FLOAT NOT NULL,
+    mean_confidence FLOAT,
+    fallback_share FLOAT NOT NULL,
+    psi FLOAT,
+    agreement_offline FLOAT,
+    drifted BOOLEAN NOT NULL
+);
 -- The load watermark: per lake table, the Delta table id and version the warehouse reflects. Advanced in the same
 -- transaction as the merges (merge_load_state.sql), so an incremental load sends only what changed after it.
 CREATE TABLE IF NOT EXISTS LOAD_STATE (
@@ -93,6 +122,17 @@ CREATE TRANSIENT TABLE IF NOT EXISTS HEADLINES_STAGE (
     load_id VARCHAR(64) NOT NULL, chunk NUMBER(9,0) NOT NULL, staged_at TIMESTAMP_TZ NOT NULL DEFAULT CURRENT_TIMESTAMP(),
     article_id VARCHAR, coin VARCHAR(32), published_at TIMESTAMP_TZ, title VARCHAR(4000), source VARCHAR, url VARCHAR,
     label VARCHAR(16), polarity NUMBER(2,0), confidence NUMBER(9,6), context_summary VARCHAR, scorer VARCHAR(16), model VARCHAR
+);
+CREATE TRANSIENT TABLE IF NOT EXISTS ALERTS_STAGE (
+    load_id VARCHAR(64) NOT NULL, chunk NUMBER(9,0) NOT NULL, staged_at TIMESTAMP_TZ NOT NULL DEFAULT CURRENT_TIMESTAMP(),
+    alert_id VARCHAR(32), kind VARCHAR(32), coin VARCHAR(32), hour TIMESTAMP_TZ, day DATE, value FLOAT, baseline FLOAT, zscore FLOAT,
+    severity VARCHAR(16), message VARCHAR(4000)
+);
+CREATE TRANSIENT TABLE IF NOT EXISTS SCORER_DAILY_STAGE (
+    load_id VARCHAR(64) NOT NULL, chunk NUMBER(9,0) NOT NULL, staged_at TIMESTAMP_TZ NOT NULL DEFAULT CURRENT_TIMESTAMP(),
+    day DATE, scorer VARCHAR(16), model VARCHAR, prompt_version VARCHAR, headlines NUMBER(18,0), share_positive FLOAT,
+    share_negative FLOAT, share_neutral FLOAT, mean_confidence FLOAT, fallback_share FLOAT, psi FLOAT, agreement_offline FLOAT,
+    drifted BOOLEAN
 );
 -- Columns added after the first version (the §12 price indicators): a warehouse created before them gets them here
 -- (tables and their stages), NULL until the next load sends the rows.

@@ -77,6 +77,9 @@ internal static class RefreshCommand
             var gold = await pipeline.RefreshGoldAsync(ct);
             AnsiConsole.MarkupLine(gold.RecomputedDays.Count == 0 ? "gold: up to date"
                 : $"gold: recomputed {gold.RecomputedDays.Count} day(s): " + string.Join(", ", gold.RowsWritten.Select(kv => $"{kv.Key} {kv.Value:N0} rows")));
+            if (gold.Notified is { } n)
+                AnsiConsole.MarkupLine(Markup.Escape($"alert webhook: {n.Sent} sent, {n.Failed} failed (retried next run), {n.Skipped} already sent" +
+                                                     (n.Error is null ? "" : $"; stopped: {n.Error}")));
             // The configured warehouse (WAREHOUSE: the DuckDB file or Snowflake), as the GoldRefresh timer does.
             var load = await pipeline.LoadWarehouseAsync(null, line => Console.Error.WriteLine(line), ct);
             AnsiConsole.MarkupLine("warehouse: " + string.Join(", ", load.Changed.Select(kv => $"{kv.Key} {kv.Value:N0} changed")));

@@ -34,6 +34,7 @@ public sealed record DashboardOptions(string WarehouseFile, int Port = Dashboard
 /// <item><c>GET /api/overview?from=YYYY-MM-DD&amp;to=YYYY-MM-DD&amp;coins=BTC,ETH&amp;limit=50</c> — executive overview.</item>
 /// <item><c>GET /api/sentiment-price?from=&amp;to=&amp;coins=</c> — score_24h vs return_24h with divergence flags.</item>
 /// <item><c>GET /api/volatility?from=&amp;to=&amp;coins=</c> — the Sentiment Volatility Index.</item>
+/// <item><c>GET /api/health?from=&amp;to=&amp;coins=&amp;limit=100</c> — Alerts &amp; health: latest alerts, alerts per day, scorer mix and drift.</item>
 /// </list>
 /// Each request opens the warehouse READ_ONLY, runs its prepared statements and closes it, so a <c>load</c> in another
 /// process is only ever blocked for the milliseconds a request takes (both sides wait out the other's lock).
@@ -98,7 +99,14 @@ public sealed class DashboardServer : IAsyncDisposable
         }));
         app.MapGet("/api/sentiment-price", (string? from, string? to, string? coins) => Read(o, q => q.SentimentPrice(q.Filter(from, to, coins))));
         app.MapGet("/api/volatility", (string? from, string? to, string? coins) => Read(o, q => q.Volatility(q.Filter(from, to, coins))));
-        app.MapGet("/api/{**rest}", (string rest) => Error(404, $"No API endpoint '/api/{rest}': use /api/meta, /api/overview, /api/sentiment-price or /api/volatility."));
+        app.MapGet("/api/health", (string? from, string? to, string? coins, string? limit) => Read(o, q =>
+        {
+            var n = DashboardQueries.DefaultAlerts;
+            if (!string.IsNullOrEmpty(limit) && (!int.TryParse(limit, out n) || n < 1 || n > 500))
+                throw new DashboardInputException($"Bad 'limit' '{limit}': expected a whole number from 1 to 500.");
+            return q.Health(q.Filter(from, to, coins), n);
+        }));
+        app.MapGet("/api/{**rest}", (string rest) => Error(404, $"No API endpoint '/api/{rest}': use /api/meta, /api/overview, /api/sentiment-price, /api/volatility or /api/health."));
     }
 
     /// <summary><c>/api/v1/...</c> (any method: the API answers 405 itself) → <see cref="LakeApi"/>, its answer written as is.</summary>

@@ -28,7 +28,7 @@ namespace CryptoSentiment.Api;
 public sealed partial class LakeApi
 {
     public const string Prefix = "/api/v1";
-    public const int DefaultHours = 24, MaxHours = 720, DefaultLimit = 50, MaxLimit = 200;
+    public const int DefaultHours = 24, MaxHours = 720, DefaultLimit = 50, MaxLimit = 200, DefaultAlerts = 200, MaxAlerts = 1000;
 
     /// <summary>Data answers: private (the Functions routes are key-protected, no shared cache should keep them), a minute
     /// fresh, then revalidated with the ETag (gold refreshes every 5 minutes).</summary>
@@ -76,7 +76,7 @@ public sealed partial class LakeApi
                 ["coins", var coin] => await CoinAsync(ParseCoin(coin, "coin"), ParseInt(request, "hours", DefaultHours, 1, MaxHours), ct),
                 ["top"] => await TopAsync(ParseDay(request), ct),
                 ["headlines"] => await HeadlinesAsync(request, ct),
-                ["alerts"] => Alerts(request),
+                ["alerts"] => await AlertsAsync(request, ct),
                 _ => throw ApiProblemException.NotFound(
                     $"No API route '{request.Path}'. Routes: {Prefix}/coins, {Prefix}/coins/{{coin}}, {Prefix}/top, {Prefix}/headlines, {Prefix}/alerts, {Prefix}/openapi.json."),
             };
@@ -212,11 +212,24 @@ public sealed partial class LakeApi
         throw new InvalidOperationException("unreachable");
     }
 
-    /// <summary>gold/alerts is not built in this version: a clear 404 (after the same input checks the route will have).</summary>
-    private static Answer Alerts(ApiRequest request)
+    /// <summary>
+    /// gold/alerts rows (ARCHITECTURE §10), newest first (hour, then kind and coin); <c>since</c>: only alerts whose first hour is
+    /// at or after it; <c>limit</c> (1–<see cref="MaxAlerts"/>, default <see cref="DefaultAlerts"/>). An empty list when there are none.
+    /// </summary>
+    private Task<Answer> AlertsAsync(ApiRequest request, CancellationToken ct)
     {
-        ParseTime(request, "since");
-        throw ApiProblemException.NotFound("Alerts are not available in this version: gold/alerts (ARCHITECTURE §10) is not built yet.");
+        var since = ParseTime(request, "since");
+        var limit = ParseInt(request, "limit", DefaultAlerts, 1, MaxAlerts);
+        return CachedAsync($"alerts|{(since is { } s ? Timestamps.Format(s) : "")}|{limit}", [LakeTables.GoldAlerts], (c, _) =>
+        {
+            using var r = c.Query("""
+                SELECT alert_id, kind, coin, hour, value, baseline, zscore, severity, message FROM gold_alerts
+                WHERE $1::TIMESTAMP IS NULL OR hour >= $1::TIMESTAMP
+                ORDER BY hour DESC, kind, coin NULLS FIRST, alert_id
+                LIMIT $2
+                """, since?.UtcDateTime, (long)limit);
+            return Task.FromResult(ApiJson.Write(w => WriteRows(w, r)));
+        }, ct);
     }
 
     private ApiResponse OpenApi(ApiRequest request)

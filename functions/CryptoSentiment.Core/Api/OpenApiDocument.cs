@@ -94,11 +94,17 @@ public static class OpenApiDocument
         "/api/v1/alerts": {
           "get": {
             "operationId": "listAlerts",
-            "summary": "Alerts (gold/alerts), newest first: not available in this version (404)",
-            "parameters": [ { "name": "since", "in": "query", "schema": { "type": "string", "format": "date-time" } } ],
+            "summary": "Alerts (gold/alerts: sentiment_shift, volume_spike, divergence, scorer_drift), newest first",
+            "parameters": [
+              { "name": "since", "in": "query", "schema": { "type": "string", "format": "date-time" }, "description": "Only alerts whose first hour is at or after this UTC time" },
+              { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 200 } },
+              { "$ref": "#/components/parameters/IfNoneMatch" }
+            ],
             "responses": {
-              "400": { "$ref": "#/components/responses/BadRequest" },
-              "404": { "$ref": "#/components/responses/NotFound" }
+              "200": { "description": "Alerts, newest first (an empty array when there are none)", "headers": { "ETag": { "$ref": "#/components/headers/ETag" }, "Cache-Control": { "$ref": "#/components/headers/CacheControl" } },
+                       "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Alert" } } } } },
+              "304": { "$ref": "#/components/responses/NotModified" },
+              "400": { "$ref": "#/components/responses/BadRequest" }
             }
           }
         },
@@ -166,6 +172,18 @@ public static class OpenApiDocument
               "title": { "type": "string" }, "source": { "type": "string", "nullable": true }, "url": { "type": "string", "nullable": true },
               "label": { "type": "string", "enum": [ "Positive", "Negative", "Neutral" ] }, "confidence": { "type": "number", "minimum": 0, "maximum": 1 },
               "context_summary": { "type": "string", "nullable": true }, "scorer": { "type": "string", "enum": [ "llm", "offline", "fallback" ] }
+            }
+          },
+          "Alert": {
+            "type": "object", "required": [ "alert_id", "kind", "hour", "severity", "message" ],
+            "properties": {
+              "alert_id": { "type": "string", "description": "md5 of kind|coin|first hour (deterministic)" },
+              "kind": { "type": "string", "enum": [ "sentiment_shift", "volume_spike", "divergence", "scorer_drift" ] },
+              "coin": { "type": "string", "nullable": true, "description": "NULL for scorer_drift" },
+              "hour": { "type": "string", "format": "date-time", "description": "First hour of the run (day start for scorer_drift)" },
+              "value": { "type": "number", "nullable": true }, "baseline": { "type": "number", "nullable": true },
+              "zscore": { "type": "number", "nullable": true },
+              "severity": { "type": "string", "enum": [ "info", "warning", "critical" ] }, "message": { "type": "string" }
             }
           }
         }

@@ -71,6 +71,31 @@ public sealed record Settings
     /// <summary><c>MAINTENANCE_TARGET_FILE_MB</c>: optimize packs smaller files into files of up to this size (default 128).</summary>
     public int MaintenanceTargetFileMb { get; init; } = 128;
 
+    /// <summary><c>ALERT_WEBHOOK_URL</c>: optional; each new gold/alerts row is POSTed there once as a JSON object (§10).</summary>
+    public string? AlertWebhookUrl { get; init; }
+    /// <summary><c>ALERT_SHIFT_ZSCORE</c>: sentiment_shift when |z| of score_24h vs the coin's trailing 7 days is at least this (default 4).</summary>
+    public double AlertShiftZScore { get; init; } = 4.0;
+    /// <summary><c>ALERT_SHIFT_MIN_DELTA</c>: ... and |score_24h − its 7-day mean| is at least this (default 0.4).</summary>
+    public double AlertShiftMinDelta { get; init; } = 0.4;
+    /// <summary><c>ALERT_SHIFT_MIN_MENTIONS</c>: ... and the 24-hour window has at least this many mentions (default 30).</summary>
+    public int AlertShiftMinMentions { get; init; } = 30;
+    /// <summary><c>ALERT_VOLUME_ZSCORE</c>: volume_spike when the hour's mentions are at least this many sd above the 7-day hourly mean (default 4).</summary>
+    public double AlertVolumeZScore { get; init; } = 4.0;
+    /// <summary><c>ALERT_VOLUME_MIN_MENTIONS</c>: ... and the hour has at least this many mentions (default 10).</summary>
+    public int AlertVolumeMinMentions { get; init; } = 10;
+    /// <summary><c>ALERT_BASELINE_MIN_DAYS</c>: sentiment_shift and volume_spike need hourly rows of the coin on at least this many of the 7 baseline days (default 5).</summary>
+    public int AlertBaselineMinDays { get; init; } = 5;
+    /// <summary><c>ALERT_CRITICAL_ZSCORE</c>: an alert with |z| at least this is critical, else warning (default 6).</summary>
+    public double AlertCriticalZScore { get; init; } = 6.0;
+    /// <summary><c>SCORER_DRIFT_PSI</c>: a scorer_daily row is drifted when the PSI of its label mix is at least this (default 0.2).</summary>
+    public double ScorerDriftPsi { get; init; } = 0.2;
+    /// <summary><c>SCORER_DRIFT_FALLBACK_SHARE</c>: ... or the day's fallback share is at least this (default 0.2).</summary>
+    public double ScorerDriftFallbackShare { get; init; } = 0.2;
+    /// <summary><c>SCORER_DRIFT_MIN_HEADLINES</c>: PSI counts only for rows with at least this many headlines (default 30).</summary>
+    public int ScorerDriftMinHeadlines { get; init; } = 30;
+    /// <summary><c>SCORER_AGREEMENT_SAMPLE</c>: share of LLM-scored headlines (by a hash of the article id) also scored offline (default 0.02).</summary>
+    public double ScorerAgreementSample { get; init; } = 0.02;
+
     /// <summary>The DuckDB warehouse file when <see cref="Warehouse"/> is <c>duckdb:&lt;path&gt;</c>, else null.</summary>
     public string? WarehouseDuckDbPath =>
         Warehouse.StartsWith("duckdb:", StringComparison.OrdinalIgnoreCase) ? Warehouse["duckdb:".Length..] : null;
@@ -118,6 +143,21 @@ public sealed record Settings
             DedupeWindowDays = (int?)Number(Get("DEDUPE_WINDOW_DAYS"), "DEDUPE_WINDOW_DAYS", "a whole number of days from 0 to 3650, e.g. 7", 0, 3650, integer: true) ?? 7,
             MaintenanceRetentionHours = Number(Get("MAINTENANCE_RETENTION_HOURS"), "MAINTENANCE_RETENTION_HOURS", "hours ≥ 0, e.g. 168", 0, 1e6) ?? 168,
             MaintenanceTargetFileMb = (int?)Number(Get("MAINTENANCE_TARGET_FILE_MB"), "MAINTENANCE_TARGET_FILE_MB", "whole megabytes from 1 to 4096, e.g. 128", 1, 4096, integer: true) ?? 128,
+            AlertWebhookUrl = Get("ALERT_WEBHOOK_URL") is { } hook
+                ? Uri.TryCreate(hook, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? hook
+                  : throw new ArgumentException($"ALERT_WEBHOOK_URL '{hook}' is not valid: expected an http(s) URL.")
+                : null,
+            AlertShiftZScore = Number(Get("ALERT_SHIFT_ZSCORE"), "ALERT_SHIFT_ZSCORE", "a z-score > 0, e.g. 4", 1e-9, 1e6) ?? 4.0,
+            AlertShiftMinDelta = Number(Get("ALERT_SHIFT_MIN_DELTA"), "ALERT_SHIFT_MIN_DELTA", "a score difference from 0 to 2, e.g. 0.4", 0, 2) ?? 0.4,
+            AlertShiftMinMentions = (int?)Number(Get("ALERT_SHIFT_MIN_MENTIONS"), "ALERT_SHIFT_MIN_MENTIONS", "a whole number ≥ 1, e.g. 30", 1, 1e9, integer: true) ?? 30,
+            AlertVolumeZScore = Number(Get("ALERT_VOLUME_ZSCORE"), "ALERT_VOLUME_ZSCORE", "a z-score > 0, e.g. 4", 1e-9, 1e6) ?? 4.0,
+            AlertVolumeMinMentions = (int?)Number(Get("ALERT_VOLUME_MIN_MENTIONS"), "ALERT_VOLUME_MIN_MENTIONS", "a whole number ≥ 1, e.g. 10", 1, 1e9, integer: true) ?? 10,
+            AlertBaselineMinDays = (int?)Number(Get("ALERT_BASELINE_MIN_DAYS"), "ALERT_BASELINE_MIN_DAYS", "a whole number of days from 1 to 7, e.g. 5", 1, 7, integer: true) ?? 5,
+            AlertCriticalZScore = Number(Get("ALERT_CRITICAL_ZSCORE"), "ALERT_CRITICAL_ZSCORE", "a z-score > 0, e.g. 6", 1e-9, 1e6) ?? 6.0,
+            ScorerDriftPsi = Number(Get("SCORER_DRIFT_PSI"), "SCORER_DRIFT_PSI", "a PSI > 0, e.g. 0.2", 1e-9, 1e6) ?? 0.2,
+            ScorerDriftFallbackShare = Number(Get("SCORER_DRIFT_FALLBACK_SHARE"), "SCORER_DRIFT_FALLBACK_SHARE", "a share from 0 to 1, e.g. 0.2", 1e-9, 1) ?? 0.2,
+            ScorerDriftMinHeadlines = (int?)Number(Get("SCORER_DRIFT_MIN_HEADLINES"), "SCORER_DRIFT_MIN_HEADLINES", "a whole number ≥ 1, e.g. 30", 1, 1e9, integer: true) ?? 30,
+            ScorerAgreementSample = Number(Get("SCORER_AGREEMENT_SAMPLE"), "SCORER_AGREEMENT_SAMPLE", "a share from 0 to 1, e.g. 0.02", 0, 1) ?? 0.02,
         };
     }
 

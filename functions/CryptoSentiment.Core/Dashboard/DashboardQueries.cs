@@ -22,7 +22,13 @@ public sealed record SentimentPriceView(DashboardFilter Filter, IReadOnlyList<Ro
 public sealed record VolatilityView(DashboardFilter Filter, IReadOnlyList<Row> Series, IReadOnlyList<Row> Daily, IReadOnlyList<Row> Summary);
 
 /// <summary>
-/// The dashboard's reads over the warehouse tables (COIN_DAILY, COIN_HOURLY, TOP_COIN_DAILY, LATEST_HEADLINES).
+/// Alerts &amp; health: the latest alerts in the range, alerts per day and kind, and the scorer mix and drift per day
+/// (warehouse ALERTS and SCORER_DAILY, ARCHITECTURE §10). Empty lists for a warehouse loaded before those tables existed.
+/// </summary>
+public sealed record HealthView(DashboardFilter Filter, IReadOnlyList<Row> Alerts, IReadOnlyList<Row> AlertCounts, IReadOnlyList<Row> Scorer);
+
+/// <summary>
+/// The dashboard's reads over the warehouse tables (COIN_DAILY, COIN_HOURLY, TOP_COIN_DAILY, LATEST_HEADLINES, ALERTS, SCORER_DAILY).
 /// Every statement is a <c>Sql/dashboard/*.sql</c> file run as a prepared statement; user input only ever travels
 /// as bound parameters. Used by the CLI's <c>serve</c>; any other host can call the same methods.
 /// </summary>
@@ -57,6 +63,16 @@ public sealed class DashboardQueries(DuckDbConnection connection)
     public VolatilityView Volatility(DashboardFilter f) =>
         new(f, Rows("dashboard/volatility.sql", f.Args()), Rows("dashboard/volatility_daily.sql", f.Args()),
             Rows("dashboard/volatility_summary.sql", f.Args()));
+
+    public const int DefaultAlerts = 100;
+
+    public HealthView Health(DashboardFilter f, int alerts = DefaultAlerts)
+    {
+        if (connection.Scalar<long>("SELECT count(*) FROM information_schema.tables WHERE table_name IN ('ALERTS', 'SCORER_DAILY')") < 2)
+            return new HealthView(f, [], [], []);
+        return new HealthView(f, Rows("dashboard/alerts.sql", f.Args((long)Math.Clamp(alerts, 1, 500))), Rows("dashboard/alert_counts.sql", f.Args()),
+            Rows("dashboard/scorer_daily.sql", f.From, f.To));
+    }
 
     private List<Row> Rows(string file, params object?[] args)
     {

@@ -104,6 +104,17 @@ public static class LakeTables
         C("ingested_at", "TIMESTAMPTZ", false), DayOf("ingest_date", "ingested_at"),
     ], ["ingest_date"]);
 
+    /// <summary>
+    /// Offline re-scores of a small deterministic sample of the LLM-scored headlines (SCORER_AGREEMENT_SAMPLE, by a hash of
+    /// the article id): the model and prompt version of the LLM answer and the offline label, so gold/scorer_daily can show
+    /// how often the two agree (a silent model change moves it). Append-only; a repeated article counts once.
+    /// </summary>
+    public static readonly TableDef SilverScorerAgreement = new("silver/scorer_agreement",
+    [
+        C("article_id", "VARCHAR", false), C("model", "VARCHAR"), C("prompt_version", "VARCHAR"), Code("offline_label", false),
+        C("published_at", "TIMESTAMPTZ", false), C("ingested_at", "TIMESTAMPTZ", false), DayOf("day", "published_at"),
+    ], ["day"]);
+
     public static readonly TableDef GoldCoinDaily = new("gold/coin_daily",
     [
         Code("coin", false), C("day", "DATE", false), C("mentions", "BIGINT", false), C("positive", "BIGINT", false),
@@ -131,6 +142,36 @@ public static class LakeTables
     ], ["day"]);
 
     /// <summary>
+    /// Alerts as data (ARCHITECTURE §10): one row per alert, recomputed with the gold days; <c>alert_id</c> is the MD5 (hex) of
+    /// <c>kind|coin|first hour</c> (ISO-8601 UTC), so a recomputed day yields the same ids and a reload never duplicates.
+    /// </summary>
+    public static readonly TableDef GoldAlerts = new("gold/alerts",
+    [
+        C("alert_id", "VARCHAR", false), Code("kind", false), Code("coin"), C("hour", "TIMESTAMPTZ", false), C("day", "DATE", false),
+        C("value", "DOUBLE"), C("baseline", "DOUBLE"), C("zscore", "DOUBLE"), Code("severity", false), C("message", "VARCHAR", false),
+    ], ["day"]);
+
+    /// <summary>Scorer drift (ARCHITECTURE §10): per day and scorer/model/prompt version, the label mix, its PSI against the trailing 14 days and the offline agreement.</summary>
+    public static readonly TableDef GoldScorerDaily = new("gold/scorer_daily",
+    [
+        C("day", "DATE", false), Code("scorer", false), C("model", "VARCHAR"), C("prompt_version", "VARCHAR"), C("headlines", "BIGINT", false),
+        C("share_positive", "DOUBLE", false), C("share_negative", "DOUBLE", false), C("share_neutral", "DOUBLE", false),
+        C("mean_confidence", "DOUBLE"), C("fallback_share", "DOUBLE", false), C("psi", "DOUBLE"), C("agreement_offline", "DOUBLE"),
+        C("drifted", "BOOLEAN", false),
+    ], ["day"]);
+
+    /// <summary>
+    /// The webhook ledger of gold/alerts (ARCHITECTURE §10, <c>ALERT_WEBHOOK_URL</c>): per alert, a <c>claimed</c> row committed
+    /// before the POST (the Delta commit is the claim: of two instances only one commits it) and a <c>sent</c> or <c>failed</c>
+    /// row after. Small (a few rows per alert), unpartitioned.
+    /// </summary>
+    public static readonly TableDef GoldAlertNotifications = new("gold/alert_notifications",
+    [
+        C("alert_id", "VARCHAR", false), C("day", "DATE", false), Code("status", false), C("attempt", "INTEGER", false),
+        C("instance", "VARCHAR", false), C("recorded_at", "TIMESTAMPTZ", false), C("detail", "VARCHAR"),
+    ], []);
+
+    /// <summary>
     /// The sentiment result cache (ARCHITECTURE §6): one row per answer of a paid scorer, keyed by
     /// SHA-256(normalised title | model | prompt version). Append-only; the first row of a key wins.
     /// </summary>
@@ -142,5 +183,5 @@ public static class LakeTables
     ], []);
 
     public static readonly IReadOnlyList<TableDef> All =
-        [BronzeNews, BronzePrices, SilverNewsSentiment, SilverPrices, SilverQuarantine, GoldCoinDaily, GoldCoinHourly, GoldTopCoinDaily, CacheSentiment];
+        [BronzeNews, BronzePrices, SilverNewsSentiment, SilverPrices, SilverQuarantine, SilverScorerAgreement, GoldCoinDaily, GoldCoinHourly, GoldTopCoinDaily, GoldAlerts, GoldScorerDaily, GoldAlertNotifications, CacheSentiment];
 }

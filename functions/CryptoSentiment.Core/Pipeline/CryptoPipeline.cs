@@ -1,5 +1,6 @@
 using CryptoSentiment.Configuration;
 using CryptoSentiment.Events;
+using CryptoSentiment.Pipeline.Alerts;
 using CryptoSentiment.Pipeline.Bronze;
 using CryptoSentiment.Pipeline.Enrich;
 using CryptoSentiment.Pipeline.Gold;
@@ -23,6 +24,7 @@ public sealed class CryptoPipeline : IDisposable
     private readonly GoldStep _gold;
     private readonly ReenrichStep _reenrich;
     private readonly TimeProvider _clock;
+    private readonly AlertNotifier _notifier;
 
     public Settings Settings { get; }
     public Lakehouse Lake { get; }
@@ -36,7 +38,8 @@ public sealed class CryptoPipeline : IDisposable
         : this(settings, Lakehouse.Open(settings, engineThreads), scorer, clock) { }
 
     /// <summary>A pipeline over a lake opened by the caller (e.g. a Blob store with its own transport or credential).</summary>
-    public CryptoPipeline(Settings settings, Lakehouse lake, ISentimentScorer? scorer = null, TimeProvider? clock = null)
+    /// <param name="webhookPolicy">Retries and timeouts of the alert webhook (default <see cref="WebhookPolicy.Default"/>).</param>
+    public CryptoPipeline(Settings settings, Lakehouse lake, ISentimentScorer? scorer = null, TimeProvider? clock = null, WebhookPolicy? webhookPolicy = null)
     {
         Settings = settings;
         _clock = clock ?? TimeProvider.System;
@@ -44,12 +47,16 @@ public sealed class CryptoPipeline : IDisposable
         Parser = new EventParser(settings.CoinsFile is null ? CoinCatalog.Default : CoinCatalog.Load(settings.CoinsFile));
         Enricher = new Enricher(scorer ?? Scorers.Create(settings), settings.SentimentBatchSize,
             new SentimentCache(Lake), LlmPrices.From(settings), _clock);
-        _silver = new SilverStep(Lake, Parser, Enricher, settings.DedupeWindowDays);
-        _gold = new GoldStep(Lake);
+        _silver = new SilverStep(Lake, Parser, Enricher, settings.DedupeWindowDays, settings.ScorerAgreementSample);
+        _gold = new GoldStep(Lake, AlertThresholds.From(settings));
         _reenrich = new ReenrichStep(Lake, Enricher);
+        _notifier = new AlertNotifier(Lake, settings.AlertWebhookUrl is { } hook ? new Uri(hook) : null, WebhookHttp.Value, _clock, webhookPolicy);
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(EventStream, string), AsyncGate> _partitions = new();
+
+    /// <summary>One HTTP client for every pipeline's webhook POSTs (per-request timeouts come from <see cref="WebhookPolicy"/>).</summary>
+    private static readonly Lazy<HttpClient> WebhookHttp = new(() => new HttpClient { Timeout = Timeout.InfiniteTimeSpan });
 
     /// <summary>
     /// Lands one Event Hubs batch in bronze, then silver and quarantine. Safe to repeat (txn-idempotent). Batches of
@@ -86,14 +93,25 @@ public sealed class CryptoPipeline : IDisposable
     /// <summary>The §7 function that ingests a stream (the run name of its batches in telemetry).</summary>
     public static string IngestFunction(EventStream stream) => stream == EventStream.News ? "NewsIngest" : "PricesIngest";
 
-    /// <summary>Recomputes the gold days touched since the last refresh (beside ingest: its own engine connection); a <c>gold</c> step span.</summary>
-    public Task<GoldOutcome> RefreshGoldAsync(CancellationToken ct = default) =>
-        PipelineTelemetry.StepAsync(PipelineTelemetry.Steps.Gold, async step =>
+    /// <summary>
+    /// Recomputes the gold days touched since the last refresh (beside ingest: its own engine connection; a <c>gold</c> step
+    /// span), then, with <c>ALERT_WEBHOOK_URL</c>, POSTs the new gold/alerts rows once each (<see cref="AlertNotifier"/>; a
+    /// failing hook never fails the refresh: see <see cref="GoldOutcome.Notified"/>). The CLI and the GoldRefresh timer both
+    /// come through here.
+    /// </summary>
+    public async Task<GoldOutcome> RefreshGoldAsync(CancellationToken ct = default)
+    {
+        var gold = await PipelineTelemetry.StepAsync(PipelineTelemetry.Steps.Gold, async step =>
         {
             var outcome = await _gold.RefreshAsync(ct);
             PipelineTelemetry.RecordGold(outcome, step);
             return outcome;
         });
+        return _notifier.Enabled ? gold with { Notified = await _notifier.NotifyAsync(ct) } : gold;
+    }
+
+    /// <summary>The webhook notifier of gold/alerts (disabled without <c>ALERT_WEBHOOK_URL</c>).</summary>
+    public AlertNotifier Notifier => _notifier;
 
     /// <summary>
     /// Re-scores silver rows marked <c>fallback</c> with the configured scorer and replaces those that got a real answer

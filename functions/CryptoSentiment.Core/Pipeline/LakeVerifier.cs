@@ -160,7 +160,7 @@ public static class LakeVerifier
         foreach (var silver in new[] { LakeTables.SilverNewsSentiment, LakeTables.SilverPrices })
         {
             if (snapshots.GetValueOrDefault(silver.Path) is not { } s) continue;
-            foreach (var gold in new[] { LakeTables.GoldCoinDaily, LakeTables.GoldCoinHourly, LakeTables.GoldTopCoinDaily })
+            foreach (var gold in new[] { LakeTables.GoldCoinDaily, LakeTables.GoldCoinHourly, LakeTables.GoldTopCoinDaily, LakeTables.GoldAlerts, LakeTables.GoldScorerDaily })
             {
                 var seen = snapshots.GetValueOrDefault(gold.Path)?.TxnVersion(GoldStep.WatermarkId(silver)) ?? -1;
                 if (seen < s.Version) behind.Add($"{gold.Path} reflects {silver.Path} v{seen}, latest v{s.Version}");

@@ -220,6 +220,9 @@ public sealed class FunctionHandlers : IDisposable
             ? $"{def.Name}: no new silver data; gold is current"
             : $"{def.Name}: recomputed {gold.RecomputedDays.Count} day(s) {gold.RecomputedDays.Min():yyyy-MM-dd}..{gold.RecomputedDays.Max():yyyy-MM-dd}, " +
               string.Join(", ", gold.RowsWritten.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value} rows")));
+        if (gold.Notified is { } n)
+            response.Log($"{def.Name}: alert webhook: {n.Sent} sent, {n.Failed} failed (retried next run), {n.Skipped} already sent" +
+                         (n.Error is null ? "" : $"; not run to the end: {n.Error}"));
         var loaderLog = new List<string>();
         var load = await Pipeline.LoadWarehouseAsync(null, line => { lock (loaderLog) loaderLog.Add($"{def.Name}: {line}"); }, ct);
         lock (loaderLog) response.Logs.AddRange(loaderLog);

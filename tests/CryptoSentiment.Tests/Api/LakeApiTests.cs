@@ -90,9 +90,9 @@ public class LakeApiTests(ApiFixture f)
     [InlineData("/api/v1/headlines?before=last-week", 400, "before")]
     [InlineData("/api/v1/headlines?coin=B%20TC", 400, "coin")]
     [InlineData("/api/v1/headlines?coin=ZZZ", 404, "Unknown coin 'ZZZ'")]
-    [InlineData("/api/v1/alerts?since=2026-03-01T00:00:00Z", 404, "not available in this version")]
-    [InlineData("/api/v1/alerts", 404, "not available in this version")]
     [InlineData("/api/v1/alerts?since=soon", 400, "since")]
+    [InlineData("/api/v1/alerts?limit=0", 400, "limit")]
+    [InlineData("/api/v1/alerts?limit=1001", 400, "limit")]
     [InlineData("/api/v1/nope", 404, "No API route")]
     [InlineData("/api/v1/coins/BTC/extra", 404, "No API route")]
     [InlineData("/api/v2/coins", 404, "No API route")]
@@ -101,6 +101,33 @@ public class LakeApiTests(ApiFixture f)
         Assert.Contains(detail, await f.ProblemAsync(pathAndQuery, status));
         // The same again (a cached problem for data-dependent 404s): the same answer.
         Assert.Contains(detail, await f.ProblemAsync(pathAndQuery, status));
+    }
+
+    [Fact]
+    public async Task Alerts_are_gold_alerts_newest_first_with_since_limit_and_etag()
+    {
+        using var c = await f.ViewsAsync();
+        var expected = new List<(string Id, DateTimeOffset Hour)>();
+        using (var r = c.Query("SELECT alert_id, hour FROM gold_alerts ORDER BY hour DESC, kind, coin NULLS FIRST, alert_id"))
+            while (r.Read()) expected.Add((r.GetString(0), r.GetDateTimeOffset(1)));
+        Assert.True(expected.Count >= 3, "the fixture's stream raises alerts (divergence runs)");
+
+        var all = await f.OkAsync("/api/v1/alerts");
+        Assert.Equal(expected.Select(e => e.Id), all.EnumerateArray().Select(a => a.GetProperty("alert_id").GetString()));
+        Assert.Equal(["alert_id", "kind", "coin", "hour", "value", "baseline", "zscore", "severity", "message"], Names(all[0]));
+        Assert.EndsWith("Z", all[0].GetProperty("hour").GetString());
+
+        // since: the alerts whose first hour is at or after it (inclusive), still newest first
+        var cut = expected[expected.Count / 2].Hour;
+        var since = await f.OkAsync("/api/v1/alerts?since=" + Uri.EscapeDataString(cut.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)));
+        Assert.Equal(expected.Where(e => e.Hour >= cut).Select(e => e.Id), since.EnumerateArray().Select(a => a.GetProperty("alert_id").GetString()));
+        Assert.Empty((await f.OkAsync("/api/v1/alerts?since=2099-01-01T00:00:00Z")).EnumerateArray());
+        Assert.Equal(expected.Take(2).Select(e => e.Id), (await f.OkAsync("/api/v1/alerts?limit=2")).EnumerateArray().Select(a => a.GetProperty("alert_id").GetString()));
+
+        // the same caching and ETag conventions as the other routes
+        var first = await f.GetAsync("/api/v1/alerts");
+        Assert.Equal(LakeApi.DataCacheControl, first.Headers["Cache-Control"]);
+        Assert.Equal(304, (await f.GetAsync("/api/v1/alerts", first.ETag)).Status);
     }
 
     [Fact]

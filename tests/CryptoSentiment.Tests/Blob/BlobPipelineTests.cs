@@ -87,7 +87,8 @@ public sealed class BlobPipelineTests(AzuriteFixture azurite, AzuriteHttpsFixtur
         Assert.Equal(x.DistinctArticles, totals[0].Accepted);
         Assert.NotEmpty((await p.RefreshGoldAsync()).RecomputedDays);
         var load = await p.LoadWarehouseAsync();
-        Assert.All(load.Rows, kv => Assert.True(kv.Value > 0, $"warehouse {kv.Key} is empty"));
+        // a 24-hour stream has no 7-day baseline and no divergence run here: ALERTS may be empty, every other table is not
+        Assert.All(load.Rows.Where(kv => kv.Key != "ALERTS"), kv => Assert.True(kv.Value > 0, $"warehouse {kv.Key} is empty"));
         await AssertVerifiesAsync(p.Lake);
         await EndToEndTests.AssertWarehouseMirrorsLakeAsync(p.Lake, lake.Local.WarehouseFile);
 

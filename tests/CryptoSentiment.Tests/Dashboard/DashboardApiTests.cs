@@ -93,6 +93,16 @@ public class DashboardApiTests(DashboardFixture f, ITestOutputHelper output)
         using var c = f.OpenWarehouse();
         Assert.Equal(c.Scalar<double>("SELECT avg(volatility_24h) FROM COIN_HOURLY WHERE coin = 'ETH'"),
             vol.GetProperty("summary")[0].GetProperty("avg_volatility").GetDouble(), 12);
+
+        // Alerts & health: the coin's alerts plus scorer_drift (no coin) within the range, newest first; scorer rows of the range
+        var health = await OkAsync($"api/health?to={last}&coins=ETH&limit=3");
+        var eth = Scalar("SELECT count(*) FROM ALERTS WHERE coin = 'ETH' OR coin IS NULL");
+        Assert.Equal(Math.Min(eth, 3), health.GetProperty("alerts").GetArrayLength());
+        Assert.All(health.GetProperty("alerts").EnumerateArray(), a => Assert.True(a.GetProperty("coin").ValueKind == JsonValueKind.Null || a.GetProperty("coin").GetString() == "ETH"));
+        Assert.Equal(eth, health.GetProperty("alertCounts").EnumerateArray().Sum(r => r.GetProperty("alerts").GetInt64()));
+        Assert.Equal(Scalar("SELECT count(*) FROM SCORER_DAILY"), health.GetProperty("scorer").GetArrayLength());
+        var all = await OkAsync("api/health");
+        Assert.Equal(Scalar("SELECT count(*) FROM ALERTS"), all.GetProperty("alertCounts").EnumerateArray().Sum(r => r.GetProperty("alerts").GetInt64()));
     }
 
     [Theory]
@@ -123,6 +133,8 @@ public class DashboardApiTests(DashboardFixture f, ITestOutputHelper output)
     [InlineData("api/volatility?from=2026-03-01'%20OR%20'1'='1", "Bad 'from' date")]
     [InlineData("api/overview?from=2026-03-05&to=2026-03-01", "'from' (2026-03-05) is after 'to' (2026-03-01)")]
     [InlineData("api/overview?limit=abc", "Bad 'limit' 'abc'")]
+    [InlineData("api/health?limit=0", "Bad 'limit' '0'")]
+    [InlineData("api/health?from=someday", "Bad 'from' date 'someday'")]
     public async Task BadInputIsA400WithAClearMessage(string pathAndQuery, string expected)
     {
         var (status, body) = await GetAsync(pathAndQuery);

@@ -65,7 +65,7 @@ public class DashboardBrowserTests(DashboardFixture f, ITestOutputHelper output)
 
         // Every chart is there, has data points and painted pixels.
         var charts = await ChartsAsync(page);
-        Assert.Equal(["distribution", "indicators", "price", "rsi", "trend", "volatility", "volatilityAvg"], charts.Keys.Order());
+        Assert.Equal(["alerts", "distribution", "drift", "indicators", "price", "rsi", "scorerMix", "trend", "volatility", "volatilityAvg"], charts.Keys.Order());
         Assert.All(charts, kv => Assert.True(kv.Value.Points > 0 && kv.Value.Painted, $"chart {kv.Key}: {kv.Value}"));
         // Sentiment vs price: the RSI panel (rsi_14h of the focused coin, 0–100 with the 30/70 bands) and price with SMA/EMA.
         Assert.True(await page.IsVisibleAsync("#rsi-panel canvas#chart-rsi"));
@@ -129,6 +129,52 @@ public class DashboardBrowserTests(DashboardFixture f, ITestOutputHelper output)
         Assert.Equal(totalMentions, await NumberAsync(page, "#kpi-mentions"));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardFixture.ArtifactsDir, "dashboard-viewport.png") });
 
+        Assert.True(await page.IsHiddenAsync("#error"), await page.TextContentAsync("#error"));
+        Assert.Empty(problems);
+    }
+
+    [Fact]
+    public async Task AlertsAndHealthPageShowsTheWarehouseAlertsAndScorerDrift()
+    {
+        var (page, problems, context) = await OpenAsync("#health");
+        await using var _ = context;
+        long alerts, critical, drifted, scorerDays;
+        string newestId;
+        using (var c = f.OpenWarehouse())
+        {
+            alerts = c.Scalar<long>("SELECT count(*) FROM ALERTS");
+            critical = c.Scalar<long>("SELECT count(*) FROM ALERTS WHERE severity = 'critical'");
+            drifted = c.Scalar<long>("SELECT count(DISTINCT day) FROM SCORER_DAILY WHERE drifted");
+            scorerDays = c.Scalar<long>("SELECT count(DISTINCT day) FROM SCORER_DAILY");
+            newestId = c.Scalar<string>("SELECT alert_id FROM ALERTS ORDER BY hour DESC, kind, coin NULLS FIRST LIMIT 1")!;
+        }
+        Assert.True(alerts > 0, "the fixture's stream raises alerts (divergence runs)");
+        Assert.True(await page.IsVisibleAsync("#health #alerts"));
+        Assert.Equal(alerts, await NumberAsync(page, "#kpi-alerts"));
+        Assert.Equal(critical, await NumberAsync(page, "#kpi-critical"));
+        Assert.Equal(drifted, await NumberAsync(page, "#kpi-drifted"));
+        Assert.Equal(Math.Min(alerts, 100), await page.Locator("#alerts tbody tr").CountAsync());
+        Assert.Equal(newestId, await page.EvaluateAsync<string>("() => window.dashboard.data.health.alerts[0].alert_id"));
+        // scorer mix: one stacked bar per day, shares summing to 1; the drift chart plots a PSI from the second day on
+        Assert.Equal(scorerDays, await page.EvaluateAsync<int>("() => window.dashboard.charts.scorerMix.data.labels.length"));
+        Assert.True(await page.EvaluateAsync<bool>("""
+            () => { const d = window.dashboard.charts.scorerMix.data.datasets;
+                    return d[0].data.every((v, i) => Math.abs(v + d[1].data[i] + d[2].data[i] - 1) < 1e-9); }
+            """));
+        Assert.Equal(scorerDays - 1, await page.EvaluateAsync<int>("() => window.dashboard.charts.drift.data.datasets[0].data.filter(v => v != null).length"));
+
+        var shot = Path.Combine(DashboardFixture.ArtifactsDir, "alerts-health.png");
+        // the section in page coordinates (scrolled to the top, so the sticky filter bar does not cover it)
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        var box = (await page.Locator("#health").BoundingBoxAsync())!;
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true, Clip = new Clip { X = box.X, Y = box.Y, Width = box.Width, Height = box.Height } });
+        Assert.True(new FileInfo(shot).Length > 20_000);
+        output.WriteLine("screenshot: " + shot);
+
+        // the coin filter keeps scorer_drift (no coin) and only the chosen coin's alerts
+        await page.ClickAsync("#coin-chips button[data-coin='BTC']");
+        await WaitForRendersAsync(page, 2);
+        Assert.All(await page.Locator("#alerts tbody td.coin-tag").AllTextContentsAsync(), coin => Assert.Contains(coin, new[] { "BTC", "—" }));
         Assert.True(await page.IsHiddenAsync("#error"), await page.TextContentAsync("#error"));
         Assert.Empty(problems);
     }

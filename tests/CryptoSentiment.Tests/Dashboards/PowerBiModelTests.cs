@@ -247,12 +247,12 @@ public partial class PowerBiModelTests
         Assert.Contains("LATEST_HEADLINES", ddl.Keys);
         Assert.True(ddl["DAILY_LEADERS"].IsView && !ddl["COIN_DAILY"].IsView);
         var model = TmdlModel.Load(ModelDir);
-        Assert.Equal(8, model.Tables.Count);
+        Assert.Equal(10, model.Tables.Count); // + Alerts, Scorer Daily (§10)
         AssertNoProblems(ModelVersusDdl(model, ddl));
 
         // Every object the dashboards are meant to read is read (directly, or through the view built on it).
         var read = model.Tables.Values.SelectMany(t => t.Partitions).SelectMany(p => NavigationRx().Matches(p.Source)).Select(x => x.Groups[1].Value).ToHashSet();
-        foreach (var view in new[] { "COIN_DAILY", "COIN_HOURLY", "LATEST_HEADLINES", "COIN_LATEST", "DIVERGENCE_ALERTS", "DAILY_LEADERS" })
+        foreach (var view in new[] { "COIN_DAILY", "COIN_HOURLY", "LATEST_HEADLINES", "COIN_LATEST", "DIVERGENCE_ALERTS", "DAILY_LEADERS", "ALERTS", "SCORER_DAILY" })
             Assert.Contains(view, read);
         Assert.All(model.Tables.Values, t => Assert.NotEmpty(t.Columns));
     }
@@ -282,7 +282,7 @@ public partial class PowerBiModelTests
     {
         var model = TmdlModel.Load(ModelDir);
         AssertNoProblems(ModelInternals(model));
-        Assert.Equal(10, model.Relationships.Count);
+        Assert.Equal(13, model.Relationships.Count); // + Alerts → Date, Coin; Scorer Daily → Date
         Assert.All(model.Relationships, r => Assert.Contains(r.ToTable, new[] { "Date", "Coin" }));
         Assert.Equal(["SnowflakeDatabase", "SnowflakeRole", "SnowflakeSchema", "SnowflakeServer", "SnowflakeWarehouse"],
             model.Expressions.Values.Where(e => e.Value.Contains("IsParameterQuery = true", StringComparison.Ordinal)).Select(e => e.Name).Order(StringComparer.Ordinal));
@@ -391,5 +391,10 @@ public partial class PowerBiModelTests
         Assert.True(Has("Sentiment vs price", "scatterChart", "Coin Hourly.Avg Score 24h", "Coin Hourly.Avg Return 24h", "Coin Hourly.divergence"));
         Assert.True(Has("Sentiment vs price", "tableEx", "Divergence Alerts.kind"));
         Assert.True(Has("Volatility", "clusteredBarChart", "Coin.coin", "Coin Latest.Latest Volatility"));
+        // §10: ALERTS as a card and a table on the overview; scorer drift (SCORER_DAILY) as a card there and on the volatility page
+        Assert.True(Has("Executive overview", "card", "Alerts.Alert Count"));
+        Assert.True(Has("Executive overview", "tableEx", "Alerts.hour", "Alerts.kind", "Alerts.coin", "Alerts.severity", "Alerts.message"));
+        Assert.True(Has("Executive overview", "card", "Scorer Daily.Drifted Days"));
+        Assert.True(Has("Volatility", "multiRowCard", "Scorer Daily.Max PSI", "Scorer Daily.Fallback Share"));
     }
 }

@@ -34,7 +34,7 @@ public class GoldSqlTests
         GoldAssert.Hourly(expHourly, GoldDb.ReadHourly(c));
         GoldAssert.Daily(expDaily, GoldDb.ReadDaily(c));
         GoldAssert.Top(expTop, GoldDb.ReadTop(c));
-        Assert.Equal(new GoldStaged(expHourly.Count, expDaily.Count, expTop.Count), staged);
+        Assert.Equal((expHourly.Count, expDaily.Count, expTop.Count), (staged.CoinHourlyRows, staged.CoinDailyRows, staged.TopCoinDailyRows));
 
         // the data really exercises the edge cases it is meant to
         Assert.Contains(expHourly, r => r.Mentions == 0 && r.CloseUsd.HasValue && r.Score24h.HasValue);       // price-only hour with a 24 h trend

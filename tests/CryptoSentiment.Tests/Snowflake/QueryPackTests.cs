@@ -11,7 +11,7 @@ namespace CryptoSentiment.Tests.Snowflake;
 public class QueryPackTests(SnowflakeDemo demo) : IClassFixture<SnowflakeDemo>
 {
     private static readonly string[] Queries =
-        ["01_top_coins_week.sql", "02_divergence_alerts.sql", "03_sentiment_by_source.sql", "04_volatility_leaders.sql", "05_headline_movers.sql"];
+        ["01_top_coins_week.sql", "02_divergence_alerts.sql", "03_sentiment_by_source.sql", "04_volatility_leaders.sql", "05_headline_movers.sql", "06_latest_alerts.sql"];
 
     private static (List<string> Columns, List<object?[]> Rows) Run(DuckDbConnection c, string sql)
     {
@@ -46,6 +46,11 @@ public class QueryPackTests(SnowflakeDemo demo) : IClassFixture<SnowflakeDemo>
         var alerts = results["02_divergence_alerts.sql"];
         Assert.All(alerts.Rows, r => Assert.Contains((string)r[2]!, new[] { "bullish news, falling price", "bearish news, rising price" }));
         Assert.All(alerts.Rows, r => Assert.True(D(r[3]) >= 0.2 ? D(r[4]) <= -2 : D(r[3]) <= -0.2 && D(r[4]) >= 2, string.Join(",", r)));
+
+        var latest = results["06_latest_alerts.sql"];
+        Assert.All(latest.Rows, r => Assert.Contains((string)r[1]!, new[] { "sentiment_shift", "volume_spike", "divergence", "scorer_drift" }));
+        var severityRank = latest.Rows.Select(r => (string)r[3]! switch { "critical" => 0, "warning" => 1, _ => 2 }).ToList();
+        Assert.Equal(severityRank.Order(), severityRank); // critical first
 
         var sources = results["03_sentiment_by_source.sql"];
         Assert.True(sources.Rows.Count >= 2);

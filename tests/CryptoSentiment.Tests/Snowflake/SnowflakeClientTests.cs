@@ -239,7 +239,7 @@ public class SnowflakeClientTests(SnowflakeDemo demo) : IClassFixture<SnowflakeD
             }
             Assert.Equal(["source", "table_id", "version", "loaded_at"], names);
         }
-        Assert.Equal(4 + 4 + 1, snow.Count);
-        Assert.Equal(41 + 6, checkedColumns);   // + the §12 indicators: sma_7d, sma_30d, rsi_14d, sma_24h, ema_24h, rsi_14h
+        Assert.Equal(6 + 6 + 1, snow.Count); // tables (with ALERTS, SCORER_DAILY), their stages, LOAD_STATE
+        Assert.Equal(41 + 6 + 10 + 13, checkedColumns);   // + the §12 indicators: sma_7d, sma_30d, rsi_14d, sma_24h, ema_24h, rsi_14h; + ALERTS, SCORER_DAILY (§10)
     }
 }

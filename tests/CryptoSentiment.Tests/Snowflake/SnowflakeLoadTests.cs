@@ -35,7 +35,7 @@ public class SnowflakeLoadTests(SnowflakeDemo demo) : IClassFixture<SnowflakeDem
         var merge = Assert.Single(posts, r => r.Statement!.Contains("MERGE INTO COIN_DAILY"));
         Assert.StartsWith("BEGIN;", merge.Statement);
         Assert.EndsWith("COMMIT", merge.Statement);
-        Assert.Equal(11, merge.StatementCount); // BEGIN, 4 × (MERGE, prune), LOAD_STATE, COMMIT
+        Assert.Equal(15, merge.StatementCount); // BEGIN, 6 × (MERGE, prune), LOAD_STATE, COMMIT
         Assert.Contains("MERGE INTO LOAD_STATE", merge.Statement);
 
         var before = Snapshot(server.Db);

@@ -399,6 +399,98 @@
     });
   }
 
+  // ---------- alerts & health ----------
+  const KINDS = { sentiment_shift: "#7c3aed", volume_spike: "#0891b2", divergence: DIVERGENCE, scorer_drift: "#dc2626" };
+  const SEVERITY = { critical: "negative", warning: "warning", info: "neutral" };
+
+  function drawHealth(h) {
+    const total = h.alertCounts.reduce((n, r) => n + r.alerts, 0);
+    $("kpi-alerts").textContent = fmtInt.format(total);
+    const byKind = {};
+    for (const r of h.alertCounts) byKind[r.kind] = (byKind[r.kind] || 0) + r.alerts;
+    $("kpi-alert-kinds").textContent = Object.keys(byKind).length
+      ? Object.entries(byKind).map(([k, n]) => `${fmtInt.format(n)} ${k.replace("_", " ")}`).join(" · ") : "none";
+    $("kpi-critical").textContent = fmtInt.format(h.alertCounts.reduce((n, r) => n + r.critical, 0));
+    const days = [...new Set(h.scorer.map((r) => r.day))].sort();
+    $("kpi-drifted").textContent = fmtInt.format(new Set(h.scorer.filter((r) => r.drifted).map((r) => r.day)).size);
+    const last = h.scorer.filter((r) => r.day === days[days.length - 1]);
+    const lastPsi = last.map((r) => r.psi).filter((v) => v != null);
+    $("kpi-psi").textContent = lastPsi.length ? fmt(Math.max(...lastPsi)) : "—";
+    $("kpi-fallback").textContent = last.length ? pct(last[0].fallback_share) : "—";
+    const agreement = last.map((r) => r.agreement_offline).filter((v) => v != null);
+    $("kpi-agreement").textContent = agreement.length ? pct(agreement[0]) : "n/a";
+
+    // label mix per day over every scorer row of the day (weighted by headlines)
+    const mix = days.map((d) => {
+      const rows = h.scorer.filter((r) => r.day === d);
+      const n = rows.reduce((a, r) => a + r.headlines, 0);
+      const share = (k) => n ? rows.reduce((a, r) => a + r[k] * r.headlines, 0) / n : null;
+      return { day: d, positive: share("share_positive"), negative: share("share_negative"), neutral: share("share_neutral") };
+    });
+    upsert("scorerMix", "chart-scorer-mix", {
+      type: "bar",
+      data: {
+        labels: days.map((d) => shortDay(dayMs(d))),
+        datasets: [
+          { label: "Positive", data: mix.map((m) => m.positive), backgroundColor: SENTIMENT.Positive },
+          { label: "Neutral", data: mix.map((m) => m.neutral), backgroundColor: SENTIMENT.Neutral },
+          { label: "Negative", data: mix.map((m) => m.negative), backgroundColor: SENTIMENT.Negative },
+        ],
+      },
+      options: { maintainAspectRatio: false, scales: { x: { stacked: true }, y: { stacked: true, min: 0, max: 1, ticks: { callback: (v) => pct(v, 0) } } },
+        plugins: { tooltip: { callbacks: { label: (c) => ` ${c.dataset.label}: ${pct(c.raw)}` } } } },
+    });
+    const psi = days.map((d) => {
+      const v = h.scorer.filter((r) => r.day === d && r.psi != null).map((r) => r.psi);
+      return v.length ? Math.max(...v) : null;
+    });
+    const fallback = days.map((d) => (h.scorer.find((r) => r.day === d) || {}).fallback_share ?? null);
+    upsert("drift", "chart-drift", {
+      type: "line",
+      data: {
+        labels: days.map((d) => shortDay(dayMs(d))),
+        datasets: [
+          { label: "PSI (label mix vs 14 days)", data: psi, borderColor: "#7c3aed", backgroundColor: "#7c3aed", spanGaps: true,
+            pointBackgroundColor: days.map((d) => h.scorer.some((r) => r.day === d && r.drifted) ? "#dc2626" : "#7c3aed"), pointRadius: 4 },
+          { label: "Fallback share", data: fallback, borderColor: "#ea580c", backgroundColor: "#ea580c", borderDash: [4, 3] },
+          { label: "Drift threshold", data: days.map(() => 0.2), borderColor: "#94a3b8", borderWidth: 1, pointRadius: 0 },
+        ],
+      },
+      options: { maintainAspectRatio: false, scales: { y: { min: 0, suggestedMax: 0.3 } } },
+    });
+    const alertDays = [...new Set(h.alertCounts.map((r) => r.day))].sort();
+    upsert("alerts", "chart-alerts", {
+      type: "bar",
+      data: {
+        labels: alertDays.map((d) => shortDay(dayMs(d))),
+        datasets: Object.keys(KINDS).map((k) => ({
+          label: k.replace("_", " "), backgroundColor: KINDS[k],
+          data: alertDays.map((d) => (h.alertCounts.find((r) => r.day === d && r.kind === k) || { alerts: null }).alerts),
+        })),
+      },
+      options: { maintainAspectRatio: false, scales: { x: { stacked: true }, y: { stacked: true, min: 0, ticks: { precision: 0 } } } },
+    });
+
+    const body = $("alerts").querySelector("tbody");
+    body.replaceChildren();
+    for (const a of h.alerts) {
+      const tr = document.createElement("tr");
+      tr.dataset.kind = a.kind;
+      const cells = [longHour(Date.parse(a.hour)), a.kind.replace("_", " "), a.coin || "—", a.severity,
+        fmt(a.value), fmt(a.baseline), a.zscore == null ? "—" : signed(a.zscore, 1), a.message];
+      cells.forEach((text, i) => {
+        const td = document.createElement("td");
+        td.textContent = text;
+        if (i >= 4 && i <= 6) td.className = "num";
+        if (i === 2) td.className = "coin-tag";
+        if (i === 3) td.className = `severity ${SEVERITY[a.severity] || ""}`;
+        tr.append(td);
+      });
+      body.append(tr);
+    }
+    $("alerts-note").textContent = h.alerts.length ? `(${h.alerts.length} newest in range)` : "(none in range)";
+  }
+
   // ---------- load ----------
   let pending = 0;
   async function refresh() {
@@ -409,10 +501,10 @@
     $("filter-to").value = state.to || "";
     try {
       const params = filterParams();
-      const [overview, price, volatility] = await Promise.all([
-        api("/api/overview", params), api("/api/sentiment-price", params), api("/api/volatility", params)]);
+      const [overview, price, volatility, health] = await Promise.all([
+        api("/api/overview", params), api("/api/sentiment-price", params), api("/api/volatility", params), api("/api/health", params)]);
       if (ticket !== pending) return; // a newer filter change is on its way
-      window.dashboard.data = { overview, price, volatility };
+      window.dashboard.data = { overview, price, volatility, health };
       state.from = overview.filter.from;
       state.to = overview.filter.to;
       $("filter-from").value = state.from;
@@ -421,6 +513,7 @@
       drawOverview(overview);
       drawPrice(price);
       drawVolatility(volatility);
+      drawHealth(health);
       showError(null);
       window.dashboard.renders++;
       document.body.dataset.renders = String(window.dashboard.renders);

@@ -5,7 +5,11 @@ using CryptoSentiment.DuckDb;
 namespace CryptoSentiment.Pipeline.Gold;
 
 /// <summary>Row counts of the staged gold tables after <see cref="GoldCalculator.Compute"/>.</summary>
-public sealed record GoldStaged(long CoinHourlyRows, long CoinDailyRows, long TopCoinDailyRows);
+public sealed record GoldStaged(long CoinHourlyRows, long CoinDailyRows, long TopCoinDailyRows)
+{
+    public long ScorerDailyRows { get; init; }
+    public long AlertRows { get; init; }
+}
 
 /// <summary>
 /// Recomputes gold for a set of days inside DuckDB. Expects the views (or tables)
@@ -19,6 +23,14 @@ public static class GoldCalculator
     public const string StagedCoinHourly = "staged_coin_hourly";
     public const string StagedCoinDaily = "staged_coin_daily";
     public const string StagedTopCoinDaily = "staged_top_coin_daily";
+    public const string StagedScorerDaily = "staged_scorer_daily";
+    public const string StagedAlerts = "staged_alerts";
+
+    /// <summary>The relation of gold/scorer_daily rows of the days before the targets (the PSI baseline) a caller provides with <c>hourlyFromGold</c>.</summary>
+    public const string ScorerHistory = "gold_scorer_history";
+
+    /// <summary>The relation of offline re-scores of sampled LLM headlines (day, scorer, model, prompt_version, label, offline_label).</summary>
+    public const string ScorerAgreement = "gold_scorer_agreement";
 
     /// <summary>The staged temp table that holds <paramref name="table"/>'s rows.</summary>
     public static string StagedTable(GoldTable table) => table switch
@@ -26,6 +38,8 @@ public static class GoldCalculator
         GoldTable.CoinHourly => StagedCoinHourly,
         GoldTable.CoinDaily => StagedCoinDaily,
         GoldTable.TopCoinDaily => StagedTopCoinDaily,
+        GoldTable.ScorerDaily => StagedScorerDaily,
+        GoldTable.Alerts => StagedAlerts,
         _ => throw new ArgumentOutOfRangeException(nameof(table), table, null),
     };
 
@@ -43,8 +57,13 @@ public static class GoldCalculator
     /// With <paramref name="indicators"/>, the §12 price indicators of the staged rows are computed as if each coin's close
     /// series started with the staged rows (exact for a run over every day); GoldStep instead passes false and runs
     /// <see cref="GoldIndicators"/> itself, with the state carried over from the gold rows before the target days.
+    /// Then gold/scorer_daily and gold/alerts (ARCHITECTURE §10) with <paramref name="alerts"/>' thresholds: with
+    /// <paramref name="hourlyFromGold"/> their look-backs come from <see cref="HourlyHistory"/> (8 days before each target day) and
+    /// <see cref="ScorerHistory"/> (14 days), else only from the staged rows (exact for a run over every day). The offline
+    /// agreement comes from <see cref="ScorerAgreement"/> when the caller provides it (else none).
     /// </summary>
-    public static GoldStaged Compute(DuckDbConnection c, IEnumerable<DateOnly> targetDays, bool hourlyFromGold = false, bool indicators = true)
+    public static GoldStaged Compute(DuckDbConnection c, IEnumerable<DateOnly> targetDays, bool hourlyFromGold = false, bool indicators = true,
+        AlertThresholds? alerts = null)
     {
         ArgumentNullException.ThrowIfNull(c);
         ArgumentNullException.ThrowIfNull(targetDays);
@@ -75,9 +94,25 @@ public static class GoldCalculator
             foreach (var series in new[] { GoldIndicators.Hourly, GoldIndicators.Daily })
                 GoldIndicators.Apply(c, series, IndicatorPrior.None);
 
+        c.Execute((alerts ?? AlertThresholds.Default).CreateSql());
+        if (!hourlyFromGold)
+        {
+            // GoldStep exposes the history as a view on its (pooled) connections: replace either kind
+            if (c.Scalar<long>($"SELECT count(*) FROM duckdb_views() WHERE view_name = '{HourlyHistory}'") > 0) c.Execute($"DROP VIEW {HourlyHistory}");
+            c.Execute($"CREATE OR REPLACE TEMP TABLE {HourlyHistory} AS SELECT * FROM {StagedCoinHourly} WHERE false");
+            c.Execute($"CREATE OR REPLACE TEMP TABLE {ScorerHistory} AS SELECT * FROM ({Lake.LakeViews.SelectSql(Lake.LakeTables.GoldScorerDaily, [])})");
+        }
+        c.Execute($"CREATE TEMP TABLE IF NOT EXISTS {ScorerAgreement} (day DATE, scorer VARCHAR, model VARCHAR, prompt_version VARCHAR, label VARCHAR, offline_label VARCHAR)");
+        c.Execute($"CREATE OR REPLACE TEMP TABLE {StagedScorerDaily} AS\n{GoldSql.ScorerDaily}");
+        c.Execute($"CREATE OR REPLACE TEMP TABLE {StagedAlerts} AS\n{GoldSql.Alerts}");
+
         return new GoldStaged(
             c.Scalar<long>($"SELECT count(*) FROM {StagedCoinHourly}"),
             c.Scalar<long>($"SELECT count(*) FROM {StagedCoinDaily}"),
-            c.Scalar<long>($"SELECT count(*) FROM {StagedTopCoinDaily}"));
+            c.Scalar<long>($"SELECT count(*) FROM {StagedTopCoinDaily}"))
+        {
+            ScorerDailyRows = c.Scalar<long>($"SELECT count(*) FROM {StagedScorerDaily}"),
+            AlertRows = c.Scalar<long>($"SELECT count(*) FROM {StagedAlerts}"),
+        };
     }
 }

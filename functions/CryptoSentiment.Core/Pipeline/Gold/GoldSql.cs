@@ -9,6 +9,10 @@ public enum GoldTable
     CoinHourly,
     CoinDaily,
     TopCoinDaily,
+    /// <summary>gold/scorer_daily (ARCHITECTURE §10).</summary>
+    ScorerDaily,
+    /// <summary>gold/alerts (ARCHITECTURE §10).</summary>
+    Alerts,
 }
 
 /// <summary>
@@ -36,12 +40,20 @@ public static class GoldSql
     /// <summary><c>Sql/gold/top_coin_daily.sql</c> (reads <c>staged_coin_daily</c>).</summary>
     public static string TopCoinDaily => Load("Sql/gold/top_coin_daily.sql");
 
+    /// <summary><c>Sql/gold/scorer_daily.sql</c> (reads silver_news_sentiment, gold_scorer_history, gold_scorer_agreement).</summary>
+    public static string ScorerDaily => Load("Sql/gold/scorer_daily.sql");
+
+    /// <summary><c>Sql/gold/alerts.sql</c> (reads staged_coin_hourly, gold_hourly_history, staged_scorer_daily).</summary>
+    public static string Alerts => Load("Sql/gold/alerts.sql");
+
     /// <summary>The SQL that computes <paramref name="table"/>.</summary>
     public static string For(GoldTable table) => table switch
     {
         GoldTable.CoinHourly => CoinHourly,
         GoldTable.CoinDaily => CoinDaily,
         GoldTable.TopCoinDaily => TopCoinDaily,
+        GoldTable.ScorerDaily => ScorerDaily,
+        GoldTable.Alerts => Alerts,
         _ => throw new ArgumentOutOfRangeException(nameof(table), table, null),
     };
 
@@ -51,6 +63,8 @@ public static class GoldSql
         GoldTable.CoinHourly => "gold/coin_hourly",
         GoldTable.CoinDaily => "gold/coin_daily",
         GoldTable.TopCoinDaily => "gold/top_coin_daily",
+        GoldTable.ScorerDaily => "gold/scorer_daily",
+        GoldTable.Alerts => "gold/alerts",
         _ => throw new ArgumentOutOfRangeException(nameof(table), table, null),
     };
 
@@ -64,12 +78,17 @@ public static class GoldSql
         return r.ReadToEnd();
     });
 
+    /// <summary>Days before a day whose label mix is gold/scorer_daily's PSI baseline.</summary>
+    public const int ScorerBaselineDays = 14;
+
     /// <summary>
     /// The gold days of <paramref name="table"/> whose rows can change when silver rows of
     /// <paramref name="touchedDays"/> change: coin_hourly → d and d+1 (score_24h, volatility_24h and
     /// return_24h look back 24 hours); coin_daily and top_coin_daily → d … d+7: return_1d looks back one day and
     /// corr_7d covers the 7 days ending with the gold day, but the return_1h of that window's first bucket
-    /// (day−6 00:00) uses the close of day−7 23:00, so a price change on d reaches corr_7d of d+7.
+    /// (day−6 00:00) uses the close of day−7 23:00, so a price change on d reaches corr_7d of d+7; scorer_daily → d … d+14
+    /// (the PSI baseline is the 14 days before); alerts → d … d+14: the hourly alerts of day e read the hourly rows of
+    /// e−8 … e (which a change on d reaches up to d+9) and scorer_drift reads scorer_daily of e.
     /// </summary>
     public static IReadOnlySet<DateOnly> AffectedDays(IEnumerable<DateOnly> touchedDays, GoldTable table)
     {
@@ -78,6 +97,7 @@ public static class GoldSql
         {
             GoldTable.CoinHourly => 1,
             GoldTable.CoinDaily or GoldTable.TopCoinDaily => 7,
+            GoldTable.ScorerDaily or GoldTable.Alerts => ScorerBaselineDays,
             _ => throw new ArgumentOutOfRangeException(nameof(table), table, null),
         };
         var days = new SortedSet<DateOnly>();

@@ -27,6 +27,9 @@ public sealed record GoldOutcome(IReadOnlyList<DateOnly> TouchedDays, IReadOnlyL
     /// <summary>Look-backs queried for carried-over indicator points (0: both series reused what the last refresh of the same first day read).</summary>
     public long PriorStatesRead { get; init; }
 
+    /// <summary>What the alert webhook pass after the refresh did (null: no <c>ALERT_WEBHOOK_URL</c>).</summary>
+    public Alerts.NotifyOutcome? Notified { get; init; }
+
     /// <summary>Wall time of the §12 indicator passes of this refresh (both series), for the bench.</summary>
     public TimeSpan IndicatorTime { get; init; }
 }
@@ -39,8 +42,11 @@ public sealed record GoldOutcome(IReadOnlyList<DateOnly> TouchedDays, IReadOnlyL
 /// gold table records, as Delta <c>txn</c> watermarks, the silver versions it reflects. A concurrent writer replacing
 /// the same days (another refresh, a compaction) makes the refresh start again on top of it.
 /// </summary>
-public sealed class GoldStep(Lakehouse lake)
+public sealed class GoldStep(Lakehouse lake, AlertThresholds? thresholds = null)
 {
+    /// <summary>The thresholds of gold/alerts and gold/scorer_daily.</summary>
+    public AlertThresholds Thresholds { get; } = thresholds ?? AlertThresholds.Default;
+
     public const int MaxAttempts = 5;
 
     private static readonly (TableDef Table, string Staged)[] Outputs =
@@ -48,12 +54,17 @@ public sealed class GoldStep(Lakehouse lake)
         (LakeTables.GoldCoinHourly, GoldCalculator.StagedCoinHourly),
         (LakeTables.GoldCoinDaily, GoldCalculator.StagedCoinDaily),
         (LakeTables.GoldTopCoinDaily, GoldCalculator.StagedTopCoinDaily),
+        (LakeTables.GoldScorerDaily, GoldCalculator.StagedScorerDaily),
+        (LakeTables.GoldAlerts, GoldCalculator.StagedAlerts),
     ];
 
     private static readonly TableDef[] Inputs = [LakeTables.SilverNewsSentiment, LakeTables.SilverPrices];
 
-    /// <summary>Days before a target day whose hourly rows corr_7d reads (from gold/coin_hourly where they are not targets).</summary>
-    public const int HourlyLookBackDays = 6;
+    /// <summary>
+    /// Days before a target day whose gold/coin_hourly rows are read where they are not targets: corr_7d needs 6, the alerts 8
+    /// (the 7-day baseline of the day before, whose last hour decides whether the target day's first alert hour starts a run).
+    /// </summary>
+    public const int HourlyLookBackDays = 8;
 
     public static string WatermarkId(TableDef silver) => "gold:" + silver.Path;
 
@@ -95,7 +106,7 @@ public sealed class GoldStep(Lakehouse lake)
 
         // Days after the newest silver row have no mention and no price, so they have no gold rows to recompute.
         var lastDay = silverSnapshots.SelectMany(s => s.Snapshot.PartitionDays("day")).DefaultIfEmpty().Max();
-        var targets = GoldSql.AffectedDays(touched, GoldTable.CoinDaily).Where(d => d <= lastDay).Order().ToList();
+        var targets = GoldSql.AffectedDays(touched, GoldTable.Alerts).Where(d => d <= lastDay).Order().ToList();
         // Silver: the target days and the day before (24-hour windows, return_1d). corr_7d's earlier hours: gold/coin_hourly.
         var needed = Before(targets, GoldCalculator.SilverLookBackDays(hourlyFromGold: true));
         var filesRead = 0;
@@ -121,7 +132,14 @@ public sealed class GoldStep(Lakehouse lake)
             var hourlyRows = PriorRows(LakeTables.GoldCoinHourly); // the same files each refresh: read once per instance
             held.Add(await hourlyRows.LockAsync(ct));
             c.Execute($"CREATE OR REPLACE TEMP VIEW {GoldCalculator.HourlyHistory} AS {await hourlyRows.RelationAsync(c, lake.Store, hourly, historyFiles, ct)}");
-            GoldCalculator.Compute(c, targets, hourlyFromGold: true, indicators: false);
+            // gold/scorer_daily's PSI baseline: the scorer_daily rows of the 14 days before each target day (a few rows a day).
+            var scorerHistory = Before(targets, GoldSql.ScorerBaselineDays);
+            scorerHistory.ExceptWith(targets);
+            var scorer = Output(gold, LakeTables.GoldScorerDaily).Snapshot;
+            var scorerFiles = await lake.Store.MaterializeAllAsync(scorer.FilesOnDays("day", scorerHistory).Select(scorer.StorePath).ToList(), ct: ct);
+            c.Execute($"CREATE OR REPLACE TEMP TABLE {GoldCalculator.ScorerHistory} AS {LakeViews.SelectSql(LakeTables.GoldScorerDaily, scorerFiles, scorer)}");
+            await ScorerAgreementAsync(c, targets, ct);
+            GoldCalculator.Compute(c, targets, hourlyFromGold: true, indicators: false, alerts: Thresholds);
         }
         finally
         {
@@ -181,6 +199,26 @@ public sealed class GoldStep(Lakehouse lake)
         };
     }
 
+    /// <summary>
+    /// Stages <see cref="GoldCalculator.ScorerAgreement"/>: the offline re-scores of the sampled LLM headlines of the target days
+    /// (silver/scorer_agreement, day-partitioned; the rows of the silver lineage still in silver, so a re-scored headline counts once).
+    /// </summary>
+    private async Task ScorerAgreementAsync(DuckDbConnection c, IReadOnlyCollection<DateOnly> targets, CancellationToken ct)
+    {
+        var days = targets.ToHashSet();
+        var snapshot = await lake.SnapshotIfExistsAsync(LakeTables.SilverScorerAgreement, ct);
+        var files = snapshot is null ? [] : await lake.Store.MaterializeAllAsync(snapshot.FilesOnDays("day", days).Select(snapshot.StorePath).ToList(), ct: ct);
+        c.Execute($"""
+            CREATE OR REPLACE TEMP TABLE {GoldCalculator.ScorerAgreement} AS
+            SELECT DISTINCT a.day, n.scorer, n.model, n.prompt_version, a.article_id, n.label, a.offline_label
+            FROM ({LakeViews.SelectSql(LakeTables.SilverScorerAgreement, files, snapshot)}) a
+            JOIN (SELECT DISTINCT day, article_id, scorer, model, prompt_version, label FROM silver_news_sentiment) n
+              ON n.day = a.day AND n.article_id = a.article_id AND n.model IS NOT DISTINCT FROM a.model
+             AND n.prompt_version IS NOT DISTINCT FROM a.prompt_version
+            WHERE n.scorer = 'llm'
+            """);
+    }
+
     /// <summary>The opened gold table of <paramref name="def"/> (<paramref name="gold"/> is in <see cref="Outputs"/> order).</summary>
     private static DeltaTable Output(List<DeltaTable> gold, TableDef def) => gold[Array.FindIndex(Outputs, o => o.Table == def)];
 
@@ -193,7 +231,8 @@ public sealed class GoldStep(Lakehouse lake)
     /// </summary>
     private static readonly Dictionary<string, string[]> SilverColumns = new(StringComparer.Ordinal)
     {
-        [LakeTables.SilverNewsSentiment.Path] = ["coin", "published_at", "polarity", "confidence", "day"],
+        // + article_id, label, scorer, model, prompt_version: gold/scorer_daily and its offline-agreement join (Sql/gold/scorer_daily.sql)
+        [LakeTables.SilverNewsSentiment.Path] = ["coin", "published_at", "polarity", "confidence", "day", "article_id", "label", "scorer", "model", "prompt_version"],
         [LakeTables.SilverPrices.Path] = ["coin", "ts", "price_usd", "day"],
     };
 

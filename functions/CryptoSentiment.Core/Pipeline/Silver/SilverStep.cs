@@ -23,7 +23,8 @@ namespace CryptoSentiment.Pipeline.Silver;
 /// day it arrives; a re-publication whose <c>published_at</c> is more than W days from the original's is accepted as a new
 /// article. Title keys include the day, so only day d is compared for them. Price keys (coin, ts) live in ts's day.
 /// </remarks>
-public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enricher, int dedupeWindowDays = SilverStep.DefaultDedupeWindowDays)
+public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enricher, int dedupeWindowDays = SilverStep.DefaultDedupeWindowDays,
+    double agreementSample = 0.02)
 {
     /// <summary>The name of the silver commit metric counting skipped duplicates.</summary>
     public const string DuplicatesMetric = "numDuplicates";
@@ -101,6 +102,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
                 else StagePrices(appender, prices!, now, tally);
             }
             await Quarantine.WriteAsync(lake, c, batch, tally.Rejected, now, ct);
+            if (news is { Samples.Count: > 0 }) await ScorerAgreement.WriteAsync(lake, c, batch, news.Samples, now, ct);
             // Each file carries its dedupe keys in its add: other writers learn them from the log, without reading the file.
             var adds = DedupeKeys.TagFiles(await ParquetWriter.WriteAsync(c, Staged, def, lake.Store, ct), "day", tally.KeysByDay);
             var tx = table.BeginTransaction(read);
@@ -158,7 +160,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
 
     private sealed record ParsedNews(NewsArticle Article, RawEvent Event, string TitleKey, DateOnly Day);
 
-    private sealed record ScoredNews(List<ParsedNews> Articles, IReadOnlyDictionary<string, SentimentResult> Results);
+    private sealed record ScoredNews(List<ParsedNews> Articles, IReadOnlyDictionary<string, SentimentResult> Results, List<AgreementSample> Samples);
 
     private async Task<ScoredNews> ScoreNewsAsync(DuckDbConnection c, Snapshot silver, IReadOnlyList<RawEvent> events, DateTimeOffset now, Tally tally,
         CancellationToken ct)
@@ -187,7 +189,9 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         var requests = articles.Select(x => new SentimentRequest(x.Article.ArticleId, x.Article.Title)).ToList();
         var (results, usage) = await PipelineTelemetry.StepAsync(PipelineTelemetry.Steps.Enrich, _ => enricher.ScoreAsync(requests, ct));
         tally.Usage = usage;
-        return new ScoredNews(articles, results);
+        var samples = ScorerAgreement.Sample(articles.Select(x => (x.Article.ArticleId, x.Article.Title, x.Article.PublishedAt)), results,
+            agreementSample, OfflineScorer.Default);
+        return new ScoredNews(articles, results, samples);
     }
 
     private static void StageNews(DuckDbAppender a, ScoredNews news, DateTimeOffset now, Tally tally)

@@ -61,7 +61,10 @@ public sealed record WarehouseTable(string Name, string File, string Keys, Table
     public static readonly WarehouseTable Headlines = new("HEADLINES", "headlines", "article_id, coin", LakeTables.SilverNewsSentiment,
         "CAST(t.published_at AS DATE)");
 
-    public static readonly IReadOnlyList<WarehouseTable> All = [CoinDaily, CoinHourly, TopCoinDaily, Headlines];
+    public static readonly WarehouseTable Alerts = new("ALERTS", "alerts", "alert_id", LakeTables.GoldAlerts, "t.day");
+    public static readonly WarehouseTable ScorerDaily = new("SCORER_DAILY", "scorer_daily", "day, scorer, model, prompt_version", LakeTables.GoldScorerDaily, "t.day");
+
+    public static readonly IReadOnlyList<WarehouseTable> All = [CoinDaily, CoinHourly, TopCoinDaily, Headlines, Alerts, ScorerDaily];
 
     /// <summary>The lake tables the sources read.</summary>
     public static readonly IReadOnlyList<TableDef> LakeSources = All.Select(t => t.LakeSource).ToList();

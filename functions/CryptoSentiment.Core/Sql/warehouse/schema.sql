@@ -1,7 +1,8 @@
 -- Embedded warehouse (DuckDB file): the analyst-facing tables, loaded from gold/silver by MERGE on their keys.
 -- The Snowflake twin is infra/snowflake/02_tables.sql (same tables and columns; Snowflake types). A test checks they agree.
 -- Keys (the MERGE keys, informational as in Snowflake): COIN_DAILY (coin, day), COIN_HOURLY (coin, hour),
--- TOP_COIN_DAILY (day), HEADLINES (article_id, coin, UTC day of published_at: one row per silver row), LOAD_STATE (source). The loader's MERGE keeps them unique; no
+-- TOP_COIN_DAILY (day), HEADLINES (article_id, coin, UTC day of published_at: one row per silver row), ALERTS (alert_id),
+-- SCORER_DAILY (day, scorer, model, prompt_version), LOAD_STATE (source). The loader's MERGE keeps them unique; no
 -- PRIMARY KEY index is declared: DuckDB rewrites such an index whole at every checkpoint, a cost that would grow with
 -- the warehouse on every load (ARCHITECTURE §9), and it buys nothing the MERGE does not already guarantee.
 CREATE TABLE IF NOT EXISTS COIN_DAILY (
@@ -18,6 +19,15 @@ CREATE TABLE IF NOT EXISTS HEADLINES (
     article_id VARCHAR NOT NULL, coin VARCHAR NOT NULL, published_at TIMESTAMPTZ NOT NULL, title VARCHAR NOT NULL,
     source VARCHAR, url VARCHAR, label VARCHAR NOT NULL, polarity INTEGER NOT NULL, confidence DOUBLE NOT NULL,
     context_summary VARCHAR, scorer VARCHAR NOT NULL, model VARCHAR);
+-- Alerts as data and scorer drift (ARCHITECTURE §10), from gold/alerts and gold/scorer_daily. Keys: ALERTS (alert_id),
+-- SCORER_DAILY (day, scorer, model, prompt_version).
+CREATE TABLE IF NOT EXISTS ALERTS (
+    alert_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, coin VARCHAR, hour TIMESTAMPTZ NOT NULL, day DATE NOT NULL, value DOUBLE,
+    baseline DOUBLE, zscore DOUBLE, severity VARCHAR NOT NULL, message VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS SCORER_DAILY (
+    day DATE NOT NULL, scorer VARCHAR NOT NULL, model VARCHAR, prompt_version VARCHAR, headlines BIGINT NOT NULL,
+    share_positive DOUBLE NOT NULL, share_negative DOUBLE NOT NULL, share_neutral DOUBLE NOT NULL, mean_confidence DOUBLE,
+    fallback_share DOUBLE NOT NULL, psi DOUBLE, agreement_offline DOUBLE, drifted BOOLEAN NOT NULL);
 -- Columns added after the first version (the §12 price indicators): a warehouse created before them gets them here,
 -- NULL until the next load sends the rows (gold rewrites every day once when it first computes them).
 ALTER TABLE COIN_DAILY ADD COLUMN IF NOT EXISTS sma_7d DOUBLE;
