@@ -100,6 +100,7 @@ public static class GoldCalculator
             // GoldStep exposes the history as a view on its (pooled) connections: replace either kind
             if (c.Scalar<long>($"SELECT count(*) FROM duckdb_views() WHERE view_name = '{HourlyHistory}'") > 0) c.Execute($"DROP VIEW {HourlyHistory}");
             c.Execute($"CREATE OR REPLACE TEMP TABLE {HourlyHistory} AS SELECT * FROM {StagedCoinHourly} WHERE false");
+            if (c.Scalar<long>($"SELECT count(*) FROM duckdb_views() WHERE view_name = '{ScorerHistory}'") > 0) c.Execute($"DROP VIEW {ScorerHistory}");
             c.Execute($"CREATE OR REPLACE TEMP TABLE {ScorerHistory} AS SELECT * FROM ({Lake.LakeViews.SelectSql(Lake.LakeTables.GoldScorerDaily, [])})");
         }
         c.Execute($"CREATE TEMP TABLE IF NOT EXISTS {ScorerAgreement} (day DATE, scorer VARCHAR, model VARCHAR, prompt_version VARCHAR, label VARCHAR, offline_label VARCHAR)");

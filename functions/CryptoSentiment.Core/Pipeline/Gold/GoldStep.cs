@@ -136,8 +136,10 @@ public sealed class GoldStep(Lakehouse lake, AlertThresholds? thresholds = null)
             var scorerHistory = Before(targets, GoldSql.ScorerBaselineDays);
             scorerHistory.ExceptWith(targets);
             var scorer = Output(gold, LakeTables.GoldScorerDaily).Snapshot;
-            var scorerFiles = await lake.Store.MaterializeAllAsync(scorer.FilesOnDays("day", scorerHistory).Select(scorer.StorePath).ToList(), ct: ct);
-            c.Execute($"CREATE OR REPLACE TEMP TABLE {GoldCalculator.ScorerHistory} AS {LakeViews.SelectSql(LakeTables.GoldScorerDaily, scorerFiles, scorer)}");
+            var scorerFiles = scorer.FilesOnDays("day", scorerHistory).Select(scorer.StorePath).ToList();
+            var scorerRows = PriorRows(LakeTables.GoldScorerDaily); // the same 14 days' files each refresh: read once per instance
+            held.Add(await scorerRows.LockAsync(ct));
+            c.Execute($"CREATE OR REPLACE TEMP VIEW {GoldCalculator.ScorerHistory} AS {await scorerRows.RelationAsync(c, lake.Store, scorer, scorerFiles, ct)}");
             await ScorerAgreementAsync(c, targets, ct);
             GoldCalculator.Compute(c, targets, hourlyFromGold: true, indicators: false, alerts: Thresholds);
         }

@@ -6,10 +6,9 @@
 WITH target AS (
     SELECT DISTINCT CAST(day - DATE '1970-01-01' AS BIGINT) AS day_no FROM gold_target_days
 ),
-pairs_by_day AS (  -- a bucket of day e belongs to the 7-day windows ending on e, e+1, …, e+6
-    SELECT coin, hour_no // 24 + k AS day_no, x, y
-    FROM gold_pairs, range(0, 7) AS r(k)
-    WHERE hour_no // 24 + k IN (SELECT day_no FROM target)
+pairs_by_day AS (  -- the buckets of the 7-day window ending on each target day (days t − 6 … t)
+    SELECT p.coin, t.day_no, p.x, p.y
+    FROM gold_pairs p JOIN target t ON p.hour_no // 24 BETWEEN t.day_no - 6 AND t.day_no
 ),
 corr AS (
     SELECT coin, day_no,
