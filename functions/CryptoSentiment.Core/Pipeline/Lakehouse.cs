@@ -101,8 +101,12 @@ public sealed class Lakehouse : IDisposable
     /// </summary>
     public Task<DeltaTable> AppendTableAsync(TableDef def, CancellationToken ct = default) => TableAsync(def, AppendStaleness, ct);
 
-    /// <summary>How long an append may start from the snapshot this instance last knew to be the latest (default 5 s).</summary>
-    public TimeSpan AppendStaleness { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long an append may start from the snapshot this instance last knew to be the latest. Default zero (probe before
+    /// every append): with 4 writers on Azurite, starting from a stale tip made every commit lose its put first and cut
+    /// throughput by half (377 against 677 events/s); a single writer would gain the probe back.
+    /// </summary>
+    public TimeSpan AppendStaleness { get; set; } = TimeSpan.Zero;
 
     private async Task<DeltaTable> TableAsync(TableDef def, TimeSpan? maxAge, CancellationToken ct)
     {
