@@ -91,24 +91,7 @@ public sealed class Lakehouse : IDisposable
     /// The table, created with its contract schema when absent, refreshed to its latest version, and upgraded in place when
     /// it still has the layout of an older version (ARCHITECTURE §9; see <see cref="LayoutUpgrade"/>). Writers use this.
     /// </summary>
-    public Task<DeltaTable> TableAsync(TableDef def, CancellationToken ct = default) => TableAsync(def, null, ct);
-
-    /// <summary>
-    /// The table for an append whose commit checks what other writers committed meanwhile (bronze, silver, quarantine):
-    /// as this instance last knew it, when it held the latest version less than <see cref="AppendStaleness"/> ago — no
-    /// probe of the store for newer commits before every batch (a commit that finds some rebases onto them, and a refresh
-    /// follows a conflict) — else refreshed.
-    /// </summary>
-    public Task<DeltaTable> AppendTableAsync(TableDef def, CancellationToken ct = default) => TableAsync(def, AppendStaleness, ct);
-
-    /// <summary>
-    /// How long an append may start from the snapshot this instance last knew to be the latest. Default zero (probe before
-    /// every append): with 4 writers on Azurite, starting from a stale tip made every commit lose its put first and cut
-    /// throughput by half (377 against 677 events/s); a single writer would gain the probe back.
-    /// </summary>
-    public TimeSpan AppendStaleness { get; set; } = TimeSpan.Zero;
-
-    private async Task<DeltaTable> TableAsync(TableDef def, TimeSpan? maxAge, CancellationToken ct)
+    public async Task<DeltaTable> TableAsync(TableDef def, CancellationToken ct = default)
     {
         if (!_tables.TryGetValue(def.Path, out var table))
         {
@@ -116,7 +99,7 @@ public sealed class Lakehouse : IDisposable
             if (!table.Exists) await table.CreateIfAbsentAsync(def.DeltaSchema, def.PartitionColumns, ct: ct);
             table = _tables.GetOrAdd(def.Path, table);
         }
-        var snapshot = maxAge is { } age ? await table.RefreshIfOlderThanAsync(age, ct) : await table.RefreshAsync(ct);
+        var snapshot = await table.RefreshAsync(ct);
         if (snapshot is not null && !LayoutUpgrade.IsCurrent(def, snapshot))
         {
             using var engine = RentEngine();

@@ -17,7 +17,6 @@ public sealed class DeltaTable
 
     private Exception? _lastCheckpointError;
     private long _lastTipProbe;
-    private long _atTipTicks = long.MinValue / 2; // when this instance last knew it held the latest version (a commit, or a read up to the end of the log)
 
     // The last commits this instance wrote or read (version → actions), contiguous up to _snapshot's version; guarded by _gate.
     private readonly SortedList<long, CommitEntry> _recent = new();
@@ -89,7 +88,6 @@ public sealed class DeltaTable
         {
             var (updated, commits) = await current.UpdateWithCommitsAsync(ct).ConfigureAwait(false);
             Remember(commits);
-            Volatile.Write(ref _atTipTicks, Environment.TickCount64);
             if (updated.Version == current.Version && Environment.TickCount64 - Volatile.Read(ref _lastTipProbe) > TipProbeInterval.TotalMilliseconds)
             {
                 // No commit after ours. Normally that means we are at the tip; but when this instance has not looked for a while,
@@ -105,32 +103,12 @@ public sealed class DeltaTable
         {
             Volatile.Write(ref _lastTipProbe, Environment.TickCount64);
             Observe(await Snapshot.LoadAsync(Store, TablePath, null, CheckpointReader, ct).ConfigureAwait(false));
-            Volatile.Write(ref _atTipTicks, Environment.TickCount64);
             return Volatile.Read(ref _snapshot);
         }
         catch (DeltaTableNotFoundException)
         {
             return null;
         }
-    }
-
-    /// <summary>
-    /// <see cref="Snapshot"/> as this instance last knew it when that was the latest version less than
-    /// <paramref name="maxAge"/> ago (no store access), else <see cref="RefreshAsync"/>. For appends: their commit reads and
-    /// checks whatever other writers committed meanwhile anyway, so the probe for newer commits before each one is saved.
-    /// </summary>
-    public async Task<Snapshot?> RefreshIfOlderThanAsync(TimeSpan maxAge, CancellationToken ct = default)
-    {
-        if (Volatile.Read(ref _snapshot) is { } current && Environment.TickCount64 - Volatile.Read(ref _atTipTicks) < maxAge.TotalMilliseconds)
-            return current;
-        return await RefreshAsync(ct).ConfigureAwait(false);
-    }
-
-    /// <summary>Adopts <paramref name="latest"/>, known to be the latest version just now (this instance committed it, or read the log to its end).</summary>
-    internal void ObserveLatest(Snapshot latest)
-    {
-        Observe(latest);
-        Volatile.Write(ref _atTipTicks, Environment.TickCount64);
     }
 
     /// <summary>

@@ -228,7 +228,7 @@ public sealed class Transaction
                 {
                     committed = snapshot.Apply(version, actions);
                     _table.Remember([new CommitEntry(version, actions)]);
-                    _table.ObserveLatest(committed);
+                    _table.Observe(committed);
                     result = new CommitResult(CommitOutcome.Committed, version, attempt);
                     break;
                 }
@@ -237,7 +237,6 @@ public sealed class Transaction
                 PipelineTelemetry.RecordCommitConflict(_table.TablePath);
                 var (newer, commits) = await snapshot.UpdateWithCommitsAsync(ct).ConfigureAwait(false);
                 _table.Remember(commits);
-                _table.ObserveLatest(newer);
                 if (await RebaseAsync(newer, commits, attempt, ct).ConfigureAwait(false) is { } already) return already;
                 snapshot = newer;
                 // The winners' commits are read already: retry at once, and back off (jittered) only when the table stays that busy.

@@ -34,7 +34,7 @@ public static class BronzeStep
     private static async Task<int> AppendOnceAsync(Lakehouse lake, DuckDbConnection c, EventBatch batch, DateTimeOffset now, CancellationToken ct)
     {
         var def = TableFor(batch.Stream);
-        var table = await lake.AppendTableAsync(def, ct);
+        var table = await lake.TableAsync(def, ct);
         var appId = TxnIds.For(def, batch);
         var read = table.Snapshot; // what is committed is decided on this snapshot: the commit checks everything after it
         var pending = TxnIds.Pending(batch.Events, read.TxnVersion(appId));

@@ -113,33 +113,34 @@ public sealed class GoldStep(Lakehouse lake, AlertThresholds? thresholds = null)
         long filesFetched = 0;
         // The inputs are views over cached file rows (FileRowCache): the caches stay locked until Compute has read them.
         var held = new List<IDisposable>();
+        // Locks the cache (until Compute has read it), points a temp view at the files' rows; returns the files fetched now.
+        async Task<long> ViewOverCacheAsync(FileRowCache cache, string view, Snapshot snapshot, IReadOnlyList<string> files)
+        {
+            held.Add(await cache.LockAsync(ct));
+            var before = cache.FilesRead;
+            c.Execute($"CREATE OR REPLACE TEMP VIEW {view} AS {await cache.RelationAsync(c, lake.Store, snapshot, files, ct)}");
+            return cache.FilesRead - before;
+        }
         try
         {
             foreach (var (def, snapshot) in silverSnapshots)
             {
                 var files = snapshot.FilesOnDays("day", needed).Select(snapshot.StorePath).ToList();
                 filesRead += files.Count;
-                var cache = SilverRows(def);
-                held.Add(await cache.LockAsync(ct));
-                var before = cache.FilesRead;
-                c.Execute($"CREATE OR REPLACE TEMP VIEW {def.ViewName} AS {await cache.RelationAsync(c, lake.Store, snapshot, files, ct)}");
-                filesFetched += cache.FilesRead - before;
+                filesFetched += await ViewOverCacheAsync(SilverRows(def), def.ViewName, snapshot, files);
             }
             var history = Before(targets, HourlyLookBackDays);
             history.ExceptWith(targets);
             var hourly = Output(gold, LakeTables.GoldCoinHourly).Snapshot;
             var historyFiles = hourly.FilesOnDays("day", history).Select(hourly.StorePath).ToList();
-            var hourlyRows = PriorRows(LakeTables.GoldCoinHourly); // the same files each refresh: read once per instance
-            held.Add(await hourlyRows.LockAsync(ct));
-            c.Execute($"CREATE OR REPLACE TEMP VIEW {GoldCalculator.HourlyHistory} AS {await hourlyRows.RelationAsync(c, lake.Store, hourly, historyFiles, ct)}");
+            // the same files each refresh: read once per instance
+            await ViewOverCacheAsync(PriorRows(LakeTables.GoldCoinHourly), GoldCalculator.HourlyHistory, hourly, historyFiles);
             // gold/scorer_daily's PSI baseline: the scorer_daily rows of the 14 days before each target day (a few rows a day).
             var scorerHistory = Before(targets, GoldSql.ScorerBaselineDays);
             scorerHistory.ExceptWith(targets);
             var scorer = Output(gold, LakeTables.GoldScorerDaily).Snapshot;
             var scorerFiles = scorer.FilesOnDays("day", scorerHistory).Select(scorer.StorePath).ToList();
-            var scorerRows = PriorRows(LakeTables.GoldScorerDaily); // the same 14 days' files each refresh: read once per instance
-            held.Add(await scorerRows.LockAsync(ct));
-            c.Execute($"CREATE OR REPLACE TEMP VIEW {GoldCalculator.ScorerHistory} AS {await scorerRows.RelationAsync(c, lake.Store, scorer, scorerFiles, ct)}");
+            await ViewOverCacheAsync(PriorRows(LakeTables.GoldScorerDaily), GoldCalculator.ScorerHistory, scorer, scorerFiles);
             await ScorerAgreementAsync(c, targets, ct);
             GoldCalculator.Compute(c, targets, hourlyFromGold: true, indicators: false, alerts: Thresholds);
         }

@@ -23,7 +23,7 @@ public static class Quarantine
     {
         if (rejected.Count == 0) return;
         var def = LakeTables.SilverQuarantine;
-        var table = await lake.AppendTableAsync(def, ct);
+        var table = await lake.TableAsync(def, ct);
         var appId = TxnIds.For(def, batch);
         // A redelivery (possibly with other batch boundaries) after a crash between this commit and silver's:
         // events up to the recorded sequence number are quarantined already.

@@ -82,7 +82,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
     private async Task<BatchOutcome> ProcessOnceAsync(DuckDbConnection c, EventBatch batch, DateTimeOffset now, CancellationToken ct)
     {
         var def = TableFor(batch.Stream);
-        var table = await lake.AppendTableAsync(def, ct);
+        var table = await lake.TableAsync(def, ct);
         var appId = TxnIds.For(def, batch);
         var read = table.Snapshot; // pending events and the dedupe index are decided on this snapshot: the commit checks everything after it
         var pending = TxnIds.Pending(batch.Events, read.TxnVersion(appId));
