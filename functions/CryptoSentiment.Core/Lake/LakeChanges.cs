@@ -13,6 +13,16 @@ public sealed record TableChanges(long? FromVersion, long ToVersion, bool All, I
 {
     public bool None => !All && Days.Count == 0;
 
+    /// <summary>
+    /// The days of <see cref="Days"/> where some file was removed: with <c>dataChange = true</c> (a rewrite: rows may have
+    /// changed or vanished) or by compaction (rows moved to files that are not in <see cref="Added"/>). In every other changed day the commits only appended files: the day's rows are its rows at
+    /// <see cref="FromVersion"/> plus the rows of the <see cref="Added"/> files.
+    /// </summary>
+    public IReadOnlySet<DateOnly> RewrittenDays { get; init; } = new SortedSet<DateOnly>();
+
+    /// <summary>The paths (as the log spells them) of the files added with <c>dataChange = true</c> after <see cref="FromVersion"/>.</summary>
+    public IReadOnlySet<string> Added { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     public static TableChanges Everything(long toVersion, string why) => new(null, toVersion, true, new SortedSet<DateOnly>(), why);
 }
 
@@ -29,6 +39,9 @@ public static class LakeChanges
         if (from > snapshot.Version)
             return TableChanges.Everything(snapshot.Version, $"version {from} is newer than the table's {snapshot.Version} (was the table re-created?)");
         var days = new SortedSet<DateOnly>();
+        var rewritten = new SortedSet<DateOnly>();
+        var added = new HashSet<string>(StringComparer.Ordinal);
+        var unknownMoves = false;
         for (var start = from + 1; start <= snapshot.Version; start += Parallelism)
         {
             var versions = Enumerable.Range(0, (int)Math.Min(Parallelism, snapshot.Version - start + 1)).Select(i => start + i).ToList();
@@ -39,6 +52,14 @@ public static class LakeChanges
                     return TableChanges.Everything(snapshot.Version, $"commit {versions[i]} was removed by log cleanup");
                 foreach (var a in actions)
                 {
+                    if (a.Remove is { DataChange: false } moved)
+                    {
+                        // Compaction moved rows to other files: no row changed, but an appended file's rows may now live in a
+                        // file not in Added, so that day counts as rewritten if it changed at all.
+                        if (moved.PartitionValues is { } pv && Snapshot.PartitionDay(pv, dayColumn) is { } movedDay) rewritten.Add(movedDay);
+                        else unknownMoves = true;
+                        continue;
+                    }
                     var values = a.Add is { DataChange: true } add ? add.PartitionValues
                         : a.Remove is { DataChange: true } rm ? rm.PartitionValues ?? new Dictionary<string, string?>()
                         : null;
@@ -46,9 +67,13 @@ public static class LakeChanges
                     if (Snapshot.PartitionDay(values, dayColumn) is not { } day)
                         return TableChanges.Everything(snapshot.Version, $"commit {versions[i]} changed a file without a '{dayColumn}' partition");
                     days.Add(day);
+                    if (a.Add is not null) added.Add(a.Add.Path);
+                    else rewritten.Add(day);
                 }
             }
         }
-        return new TableChanges(from, snapshot.Version, false, days, null);
+        if (unknownMoves) rewritten.UnionWith(days);
+        rewritten.IntersectWith(days);
+        return new TableChanges(from, snapshot.Version, false, days, null) { RewrittenDays = rewritten, Added = added };
     }
 }

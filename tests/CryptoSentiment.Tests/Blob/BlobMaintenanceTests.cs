@@ -116,13 +116,17 @@ public sealed class BlobMaintenanceTests(AzuriteFixture azurite)
         Assert.Equal(before, await RowsAsync(next.Lake));
         var day = DateOnly.FromDateTime(stream.Start.UtcDateTime).AddDays(2);
         var batch = IncrementalKit.NewsOnDay(day, "late-1", 5, "after-maintain", now);
+        var daySql = $"SELECT count(*) FROM silver_news_sentiment WHERE day = {IncrementalKit.DayList([day])}";
+        var dayRowsBefore = await CountAsync(next.Lake, daySql);
         await IncrementalKit.IngestAsync(next, batch);
         Assert.Equal(before[LakeTables.BronzeNews.Path].Count + batch.Events.Count, await CountAsync(next.Lake, "SELECT count(*) FROM bronze_news"));
         var gold = await next.RefreshGoldAsync();
         Assert.Equal([day], gold.TouchedDays);
         var again = await next.LoadWarehouseAsync();
         Assert.Equal("incremental: 1 day(s)", again.Modes["HEADLINES"]);
-        Assert.Equal(await CountAsync(next.Lake, $"SELECT count(*) FROM silver_news_sentiment WHERE day = {IncrementalKit.DayList([day])}"), again.Sent["HEADLINES"]);
+        // Silver only appended on that day since the last load: the new rows are sent, not the whole day.
+        Assert.Equal(await CountAsync(next.Lake, daySql) - dayRowsBefore, again.Sent["HEADLINES"]);
+        Assert.True(again.Sent["HEADLINES"] > 0);
         await EndToEndTests.AssertWarehouseMirrorsLakeAsync(next.Lake, lake.Local.WarehouseFile);
         await AssertVerifiesAsync(next.Lake);
         // The first instance sees the other's commit on top of the cleaned-up log.

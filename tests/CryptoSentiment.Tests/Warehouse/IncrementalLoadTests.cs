@@ -190,18 +190,26 @@ public class IncrementalLoadTests
         }
     }
 
-    /// <summary>What a load after <paramref name="gold"/> (and silver changes on <paramref name="silverDays"/>) must send per table.</summary>
+    /// <summary>
+    /// What a load after <paramref name="gold"/> (and silver changes on <paramref name="silverDays"/>) must send per table: the
+    /// whole changed days of gold (refresh rewrites a day's file) and, for HEADLINES, the whole rewritten days, or only the
+    /// <paramref name="appendedHeadlines"/> rows silver appended when its commits since the last load only added files.
+    /// </summary>
     private static async Task<Dictionary<string, (long Rows, IReadOnlyList<DateOnly> Days)>> ExpectedSentAsync(Lakehouse lake, GoldOutcome gold,
-        IReadOnlyCollection<DateOnly> silverDays)
+        IReadOnlyCollection<DateOnly> silverDays, long? appendedHeadlines = null)
     {
         var expected = new Dictionary<string, (long, IReadOnlyList<DateOnly>)>();
         foreach (var t in WarehouseTable.All)
         {
             IReadOnlyList<DateOnly> days = t == WarehouseTable.Headlines ? silverDays.Order().ToList() : gold.ReplacedDays[t.LakeSource.Path];
-            expected[t.Name] = (await IncrementalKit.LakeRowsOnDaysAsync(lake, t, days), days);
+            var rows = t == WarehouseTable.Headlines && appendedHeadlines is { } n ? n : await IncrementalKit.LakeRowsOnDaysAsync(lake, t, days);
+            expected[t.Name] = (rows, days);
         }
         return expected;
     }
+
+    private static Task<long> SilverRowsOnAsync(Lakehouse lake, DateOnly day) =>
+        CountAsync(lake, $"SELECT count(*) FROM silver_news_sentiment WHERE day = {IncrementalKit.DayList([day])}");
 
     private static void AssertSentExactly(LoadOutcome load, Dictionary<string, (long Rows, IReadOnlyList<DateOnly> Days)> expected)
     {
@@ -233,14 +241,14 @@ public class IncrementalLoadTests
         var gold = await p.RefreshGoldAsync();
         Assert.Equal([LateDay], gold.TouchedDays);
         Assert.Contains(LateDay, gold.ReplacedDays[LakeTables.GoldCoinDaily.Path]);
-        var expected = await ExpectedSentAsync(p.Lake, gold, [LateDay]);
-        Assert.Equal(dayRows, expected["HEADLINES"].Rows);
+        // Silver only appended on LateDay since the last load: HEADLINES gets the new rows, not the whole day again.
+        var expected = await ExpectedSentAsync(p.Lake, gold, [LateDay], appendedHeadlines: dayRows - dayRowsBefore);
 
         var second = await p.LoadWarehouseAsync();
 
         AssertSentExactly(second, expected);
-        Assert.Equal(dayRows, second.Sent["HEADLINES"]);
-        Assert.True(second.Changed["HEADLINES"] >= dayRows - dayRowsBefore, $"HEADLINES changed {second.Changed["HEADLINES"]}");
+        Assert.Equal(dayRows - dayRowsBefore, second.Sent["HEADLINES"]);
+        Assert.Equal(dayRows - dayRowsBefore, second.Changed["HEADLINES"]);   // inserted, and nothing of the day pruned
         // Proportional to what changed: at most twice the warehouse rows of the days the load touched, and far less than everything.
         var touched = expected.Values.SelectMany(e => e.Days).ToHashSet();
         var touchedRows = WarehouseRowsOnDays(t.WarehouseFile, touched);
@@ -317,12 +325,45 @@ public class IncrementalLoadTests
         await AssertVerifiesAsync(p.Lake);
 
         // Later changes still load incrementally on top of the compacted, cleaned-up log.
+        var lateRows = await SilverRowsOnAsync(p.Lake, LateDay);
         await IncrementalKit.IngestAsync(p, IncrementalKit.NewsOnDay(LateDay, "late-1", 5, "late", now));
         var gold = await p.RefreshGoldAsync();
-        var expected = await ExpectedSentAsync(p.Lake, gold, [LateDay]);
+        var expected = await ExpectedSentAsync(p.Lake, gold, [LateDay], await SilverRowsOnAsync(p.Lake, LateDay) - lateRows);
         AssertSentExactly(await p.LoadWarehouseAsync(), expected);
         await IncrementalKit.AssertEqualsFullReloadAsync(p.Lake, t.WarehouseFile, t.Root, "after maintain and a late batch");
         await AssertVerifiesAsync(p.Lake);
+    }
+
+    [Fact]
+    public async Task A_day_appended_and_then_compacted_before_the_load_is_sent_whole_and_loses_nothing()
+    {
+        using var t = new TempLake();
+        const int seed = 77;
+        using var p = Open(t, Now);
+        var (_, now) = await BuildAsync(p, seed, news: 300, newsBatch: 8, priceBatch: 60);   // many small files per day
+        AssertFirstLoadIsFull(await p.LoadWarehouseAsync());
+
+        // Two appends on LateDay, then maintain compacts every day before the next load: the appended files are gone from
+        // the snapshot (their rows moved to compacted files), so LateDay must be sent whole.
+        await IncrementalKit.IngestAsync(p, IncrementalKit.NewsOnDay(LateDay, "late-1", 5, "late-a", now));
+        await IncrementalKit.IngestAsync(p, IncrementalKit.NewsOnDay(LateDay, "late-2", 4, "late-b", now));
+        var report = await p.MaintainAsync(new MaintenanceOptions());   // default retention: the log since the watermark stays
+        Assert.True(report.Single(m => m.Table == LakeTables.SilverNewsSentiment.Path).Optimize.FilesRemoved > 0, "maintain compacted nothing");
+        var gold = await p.RefreshGoldAsync();
+        var expected = await ExpectedSentAsync(p.Lake, gold, [LateDay]);   // whole days, HEADLINES included
+
+        AssertSentExactly(await p.LoadWarehouseAsync(), expected);
+        await IncrementalKit.AssertEqualsFullReloadAsync(p.Lake, t.WarehouseFile, t.Root, "after appends, compaction and an incremental load");
+
+        // Past the compaction, an append sends only its rows again.
+        var before = await SilverRowsOnAsync(p.Lake, LateDay);
+        await IncrementalKit.IngestAsync(p, IncrementalKit.NewsOnDay(LateDay, "late-3", 3, "late-c", now));
+        var appended = await SilverRowsOnAsync(p.Lake, LateDay) - before;
+        Assert.True(appended > 0);
+        gold = await p.RefreshGoldAsync();
+        AssertSentExactly(await p.LoadWarehouseAsync(), await ExpectedSentAsync(p.Lake, gold, [LateDay], appended));
+        await IncrementalKit.AssertEqualsFullReloadAsync(p.Lake, t.WarehouseFile, t.Root, "after a later append");
+        await EndToEndTests.AssertWarehouseMirrorsLakeAsync(p.Lake, t.WarehouseFile);
     }
 
     [Fact]
@@ -496,9 +537,10 @@ public class IncrementalLoadTests
         foreach (var table in WarehouseTable.All) Assert.Equal(first.Rows[table.Name], StagedRows(server.Requests, table, columns[table.Name]));
         SnowflakeTestKit.AssertMatchesDuckDbWarehouse(server.Db, t.WarehouseFile);
 
+        var lateRows = await SilverRowsOnAsync(p.Lake, LateDay);
         await IncrementalKit.IngestAsync(p, IncrementalKit.NewsOnDay(LateDay, "late-1", 6, "late", now));
         var gold = await p.RefreshGoldAsync();
-        var expected = await ExpectedSentAsync(p.Lake, gold, [LateDay]);
+        var expected = await ExpectedSentAsync(p.Lake, gold, [LateDay], await SilverRowsOnAsync(p.Lake, LateDay) - lateRows);
         var seen = server.Requests.Count;
 
         var second = await SnowflakeLoadAsync(server, pem, p.Lake);
@@ -524,7 +566,10 @@ public class IncrementalLoadTests
             // Both statements are scoped to the days sent: a range on the time column (block skipping), then the day list.
             var scope = $"{table.DayExpression} IN ({IncrementalKit.DayList(days)})";
             Assert.Matches($@"MERGE INTO {table.Name} AS t USING .* ON .* AND t\.(day BETWEEN|published_at >=) [^;]* AND {Regex.Escape(scope)} WHEN MATCHED", sql);
-            Assert.Matches($@"DELETE FROM {table.Name} AS t WHERE t\.(day BETWEEN|published_at >=) [^;]* AND {Regex.Escape(scope)} AND NOT EXISTS", sql);
+            if (table == WarehouseTable.Headlines)   // silver only appended: the new rows are merged and nothing is pruned
+                Assert.Contains($"DELETE FROM {table.Name} AS t WHERE 1 = 0 AND NOT EXISTS", sql);
+            else
+                Assert.Matches($@"DELETE FROM {table.Name} AS t WHERE t\.(day BETWEEN|published_at >=) [^;]* AND {Regex.Escape(scope)} AND NOT EXISTS", sql);
         }
         Assert.Contains($"CAST(t.published_at AS DATE) IN ({IncrementalKit.DayList([LateDay])})", sql);
         Assert.Equal(0, SnowflakeTestKit.StagedRows(server.Db));

@@ -66,7 +66,7 @@ public sealed class DuckDbWarehouse(string warehouseFile) : IWarehouse
                 var source = $"load_{t.File}";
                 c.Execute($"CREATE OR REPLACE TEMP TABLE {source} AS\n{t.SourceSql}");
                 sent[t.Name] = c.Scalar<long>($"SELECT count(*) FROM {source}");
-                changed[t.Name] = Changed(c, t.Merge(source, scope.Scope)) + Changed(c, t.Prune(source, scope.Scope));
+                changed[t.Name] = Changed(c, t.Merge(source, scope.Scope)) + Changed(c, t.Prune(source, scope.PruneScope));
             }
             var state = LoadPlan.StateRows(plan);
             if (state.Count > 0)

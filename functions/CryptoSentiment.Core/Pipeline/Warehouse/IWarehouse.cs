@@ -21,8 +21,9 @@ public sealed record LoadOutcome(IReadOnlyDictionary<string, long> Changed, IRea
 /// <summary>
 /// A warehouse the lake's gold (and the classified headlines) is loaded into: the embedded DuckDB file or Snowflake.
 /// Loads are idempotent and incremental (ARCHITECTURE §9): MERGE on each table's key the rows of the lake days changed since
-/// the watermark kept in <c>LOAD_STATE</c>, delete within those days the keys the lake no longer has, and advance the
-/// watermark in the same transaction. <paramref name="full"/> re-sends and prunes everything (repair).
+/// the watermark kept in <c>LOAD_STATE</c> (of a day the lake only appended files to, the rows of those files), delete within
+/// the rewritten days the keys the lake no longer has (<see cref="LoadScope.PruneScope"/>), and advance the watermark in the
+/// same transaction. <paramref name="full"/> re-sends and prunes everything (repair).
 /// </summary>
 public interface IWarehouse : IDisposable
 {

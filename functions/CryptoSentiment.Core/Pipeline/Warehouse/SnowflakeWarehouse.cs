@@ -64,7 +64,7 @@ public sealed class SnowflakeWarehouse(SnowflakeSqlClient client, bool ownsClien
             {
                 var t = scope.Table;
                 var source = $"(SELECT {string.Join(", ", columns[t.Name])} FROM {t.StageTable} WHERE load_id = ?)";
-                sql.Append(t.Merge(source, scope.Scope)).Append(";\n").Append(t.Prune(source, scope.Scope)).Append(";\n");
+                sql.Append(t.Merge(source, scope.Scope)).Append(";\n").Append(t.Prune(source, scope.PruneScope)).Append(";\n");
                 bindings.Add(SnowflakeBinding.Text(loadId));
                 bindings.Add(SnowflakeBinding.Text(loadId));
             }
