@@ -40,7 +40,7 @@ internal static class ServeCommand
                 throw new FileNotFoundException($"Warehouse file '{file}' not found: run `make demo` (or `crypto-sentiment load --lake DIR --warehouse FILE`) first.", file);
             // The API reads the lake (never the warehouse): read-only use, nothing is created nor upgraded.
             using var lakehouse = Lakehouse.Open(settings);
-            await using var server = await DashboardServer.StartAsync(new DashboardOptions(file, p) { Api = new LakeApi(lakehouse) }, ct);
+            await using var server = await DashboardServer.StartAsync(new DashboardOptions(file, p) { Api = new LakeApi(lakehouse), Lake = lakehouse }, ct);
             Console.WriteLine($"Dashboard: {server.Url}  (warehouse {file}, opened read-only per request; Ctrl+C to stop)");
             Console.WriteLine($"API: {server.Url}api/v1/coins  (lake {settings.LakeUri}; {server.Url}api/v1/openapi.json)");
             try { await server.WaitForShutdownAsync(ct); }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using CryptoSentiment.Api;
 using CryptoSentiment.Dashboard;
 using CryptoSentiment.DuckDb;
+using CryptoSentiment.Pipeline;
 using CryptoSentiment.Pipeline.Warehouse;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -25,6 +26,8 @@ public sealed record DashboardOptions(string WarehouseFile, int Port = Dashboard
     public string WebRoot { get; init; } = Path.Combine(AppContext.BaseDirectory, "wwwroot");
     /// <summary>The HTTP API <c>/api/v1</c> over the lake (ARCHITECTURE §11), the same code the Functions app's HTTP triggers run; null = not served.</summary>
     public LakeApi? Api { get; init; }
+    /// <summary>The lake the Alerts &amp; health page reads the event lag from (bronze ingest times); null = no lag shown.</summary>
+    public Lakehouse? Lake { get; init; }
 }
 
 /// <summary>
@@ -34,7 +37,8 @@ public sealed record DashboardOptions(string WarehouseFile, int Port = Dashboard
 /// <item><c>GET /api/overview?from=YYYY-MM-DD&amp;to=YYYY-MM-DD&amp;coins=BTC,ETH&amp;limit=50</c> — executive overview.</item>
 /// <item><c>GET /api/sentiment-price?from=&amp;to=&amp;coins=</c> — score_24h vs return_24h with divergence flags.</item>
 /// <item><c>GET /api/volatility?from=&amp;to=&amp;coins=</c> — the Sentiment Volatility Index.</item>
-/// <item><c>GET /api/health?from=&amp;to=&amp;coins=&amp;limit=100</c> — Alerts &amp; health: latest alerts, alerts per day, scorer mix and drift.</item>
+/// <item><c>GET /api/health?from=&amp;to=&amp;coins=&amp;limit=100&amp;lagHours=48</c> — Alerts &amp; health: latest alerts, alerts per day,
+/// scorer mix and drift (warehouse), and the event lag of the newest ingest hours (lake bronze, <see cref="EventLag"/>).</item>
 /// </list>
 /// Each request opens the warehouse READ_ONLY, runs its prepared statements and closes it, so a <c>load</c> in another
 /// process is only ever blocked for the milliseconds a request takes (both sides wait out the other's lock).
@@ -99,13 +103,28 @@ public sealed class DashboardServer : IAsyncDisposable
         }));
         app.MapGet("/api/sentiment-price", (string? from, string? to, string? coins) => Read(o, q => q.SentimentPrice(q.Filter(from, to, coins))));
         app.MapGet("/api/volatility", (string? from, string? to, string? coins) => Read(o, q => q.Volatility(q.Filter(from, to, coins))));
-        app.MapGet("/api/health", (string? from, string? to, string? coins, string? limit) => Read(o, q =>
+        app.MapGet("/api/health", async (string? from, string? to, string? coins, string? limit, string? lagHours, CancellationToken ct) =>
         {
-            var n = DashboardQueries.DefaultAlerts;
-            if (!string.IsNullOrEmpty(limit) && (!int.TryParse(limit, out n) || n < 1 || n > 500))
-                throw new DashboardInputException($"Bad 'limit' '{limit}': expected a whole number from 1 to 500.");
-            return q.Health(q.Filter(from, to, coins), n);
-        }));
+            var hours = EventLag.DefaultHours;
+            if (!string.IsNullOrEmpty(lagHours) && (!int.TryParse(lagHours, out hours) || hours < 1 || hours > EventLag.MaxHours))
+                return Error(400, $"Bad 'lagHours' '{lagHours}': expected a whole number from 1 to {EventLag.MaxHours}.");
+            HealthView? view = null;
+            var answer = Read(o, q =>
+            {
+                var n = DashboardQueries.DefaultAlerts;
+                if (!string.IsNullOrEmpty(limit) && (!int.TryParse(limit, out n) || n < 1 || n > 500))
+                    throw new DashboardInputException($"Bad 'limit' '{limit}': expected a whole number from 1 to 500.");
+                return view = q.Health(q.Filter(from, to, coins), n);
+            });
+            if (view is null) return answer;   // an error answer
+            // The lag comes from the lake, after the warehouse file is closed again (a load is never held up by a lake read).
+            if (o.Lake is null) return Results.Json(view with { LagNote = "no lake configured: serve --lake DIR (or LAKE_URI) shows the event lag" }, Json);
+            try { return Results.Json(view with { Lag = await EventLag.HourlyAsync(o.Lake, hours, ct) }, Json); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return Results.Json(view with { LagNote = $"the lake's bronze could not be read: {e.Message}" }, Json);
+            }
+        });
         app.MapGet("/api/{**rest}", (string rest) => Error(404, $"No API endpoint '/api/{rest}': use /api/meta, /api/overview, /api/sentiment-price, /api/volatility or /api/health."));
     }
 

@@ -25,7 +25,17 @@ public sealed record VolatilityView(DashboardFilter Filter, IReadOnlyList<Row> S
 /// Alerts &amp; health: the latest alerts in the range, alerts per day and kind, and the scorer mix and drift per day
 /// (warehouse ALERTS and SCORER_DAILY, ARCHITECTURE §10). Empty lists for a warehouse loaded before those tables existed.
 /// </summary>
-public sealed record HealthView(DashboardFilter Filter, IReadOnlyList<Row> Alerts, IReadOnlyList<Row> AlertCounts, IReadOnlyList<Row> Scorer);
+public sealed record HealthView(DashboardFilter Filter, IReadOnlyList<Row> Alerts, IReadOnlyList<Row> AlertCounts, IReadOnlyList<Row> Scorer)
+{
+    /// <summary>
+    /// The event lag of the newest ingest hours (<see cref="EventLag"/>), read from the lake's bronze: empty when the server has
+    /// no lake to read, with <see cref="LagNote"/> saying why.
+    /// </summary>
+    public IReadOnlyList<Row> Lag { get; init; } = [];
+
+    /// <summary>Why <see cref="Lag"/> is empty (no lake configured, or the lake could not be read), else null.</summary>
+    public string? LagNote { get; init; }
+}
 
 /// <summary>
 /// The dashboard's reads over the warehouse tables (COIN_DAILY, COIN_HOURLY, TOP_COIN_DAILY, LATEST_HEADLINES, ALERTS, SCORER_DAILY).
@@ -77,6 +87,12 @@ public sealed class DashboardQueries(DuckDbConnection connection)
     private List<Row> Rows(string file, params object?[] args)
     {
         using var r = connection.Query(SqlFiles.Get(file), args);
+        return ReadRows(r);
+    }
+
+    /// <summary>Every row of <paramref name="r"/> as a <see cref="Row"/>.</summary>
+    internal static List<Row> ReadRows(DuckDbResult r)
+    {
         var rows = new List<Row>();
         while (r.Read())
         {

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using CryptoSentiment.Lake.Stores;
 using CryptoSentiment.Pipeline;
+using CryptoSentiment.Tests.Pipeline;
 using Xunit.Abstractions;
 
 namespace CryptoSentiment.Tests.Dashboard;
@@ -103,6 +105,19 @@ public class DashboardApiTests(DashboardFixture f, ITestOutputHelper output)
         Assert.Equal(Scalar("SELECT count(*) FROM SCORER_DAILY"), health.GetProperty("scorer").GetArrayLength());
         var all = await OkAsync("api/health");
         Assert.Equal(Scalar("SELECT count(*) FROM ALERTS"), all.GetProperty("alertCounts").EnumerateArray().Sum(r => r.GetProperty("alerts").GetInt64()));
+
+        // Event lag, from the lake's bronze: the fixture ingested every event in one hour, an hour after the stream's end, each
+        // enqueued from the end on (1 ms apart): every bronze event is in the window, news and prices, lag just under an hour.
+        var lag = all.GetProperty("lag").EnumerateArray().ToList();
+        Assert.Equal(JsonValueKind.Null, all.GetProperty("lagNote").ValueKind);
+        long bronze;
+        using (var views = await PipelineTestKit.ViewsAsync(new Lakehouse(new LocalLakeStore(f.Lake.LakeDir))))
+            bronze = views.Scalar<long>("SELECT (SELECT count(*) FROM bronze_news) + (SELECT count(*) FROM bronze_prices)");
+        Assert.Equal(bronze, lag.Sum(r => r.GetProperty("events").GetInt64()));
+        Assert.Equal(["news", "prices"], lag.Select(r => r.GetProperty("stream").GetString()).Order());
+        Assert.All(lag, r => Assert.InRange(r.GetProperty("lag_p95_s").GetDouble(), 3000, 3600));
+        var narrow = await OkAsync("api/health?lagHours=1");
+        Assert.Equal(lag.Count, narrow.GetProperty("lag").GetArrayLength());
     }
 
     [Theory]
@@ -135,6 +150,8 @@ public class DashboardApiTests(DashboardFixture f, ITestOutputHelper output)
     [InlineData("api/overview?limit=abc", "Bad 'limit' 'abc'")]
     [InlineData("api/health?limit=0", "Bad 'limit' '0'")]
     [InlineData("api/health?from=someday", "Bad 'from' date 'someday'")]
+    [InlineData("api/health?lagHours=0", "Bad 'lagHours' '0'")]
+    [InlineData("api/health?lagHours=1000", "Bad 'lagHours' '1000'")]
     public async Task BadInputIsA400WithAClearMessage(string pathAndQuery, string expected)
     {
         var (status, body) = await GetAsync(pathAndQuery);

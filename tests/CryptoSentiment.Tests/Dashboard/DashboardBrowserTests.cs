@@ -65,7 +65,7 @@ public class DashboardBrowserTests(DashboardFixture f, ITestOutputHelper output)
 
         // Every chart is there, has data points and painted pixels.
         var charts = await ChartsAsync(page);
-        Assert.Equal(["alerts", "distribution", "drift", "indicators", "price", "rsi", "scorerMix", "trend", "volatility", "volatilityAvg"], charts.Keys.Order());
+        Assert.Equal(["alerts", "distribution", "drift", "indicators", "lag", "price", "rsi", "scorerMix", "trend", "volatility", "volatilityAvg"], charts.Keys.Order());
         Assert.All(charts, kv => Assert.True(kv.Value.Points > 0 && kv.Value.Painted, $"chart {kv.Key}: {kv.Value}"));
         // Sentiment vs price: the RSI panel (rsi_14h of the focused coin, 0–100 with the 30/70 bands) and price with SMA/EMA.
         Assert.True(await page.IsVisibleAsync("#rsi-panel canvas#chart-rsi"));
@@ -162,6 +162,14 @@ public class DashboardBrowserTests(DashboardFixture f, ITestOutputHelper output)
                     return d[0].data.every((v, i) => Math.abs(v + d[1].data[i] + d[2].data[i] - 1) < 1e-9); }
             """));
         Assert.Equal(scorerDays - 1, await page.EvaluateAsync<int>("() => window.dashboard.charts.drift.data.datasets[0].data.filter(v => v != null).length"));
+
+        // event lag from the lake's bronze: news and prices, p95 and p50 lines, every bronze event counted in the window
+        var lagEvents = await page.EvaluateAsync<long>("() => window.dashboard.data.health.lag.reduce((n, r) => n + r.events, 0)");
+        Assert.True(lagEvents > 0, "no event lag rows");
+        Assert.Equal(lagEvents, await NumberAsync(page, "#lag-events"));
+        Assert.Equal(["news p95", "news p50", "prices p95", "prices p50"],
+            await page.EvaluateAsync<string[]>("() => window.dashboard.charts.lag.data.datasets.map(d => d.label)"));
+        Assert.EndsWith(" s", await page.TextContentAsync("#lag-p95"));
 
         var shot = Path.Combine(DashboardFixture.ArtifactsDir, "alerts-health.png");
         // the section in page coordinates (scrolled to the top, so the sticky filter bar does not cover it)

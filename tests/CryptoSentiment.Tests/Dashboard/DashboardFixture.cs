@@ -84,6 +84,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         foreach (var a in new[] { dll, "serve", "--warehouse", WarehousePath, "--port", "0" }) psi.ArgumentList.Add(a);
         foreach (var v in new[] { "LAKE_URI", "WAREHOUSE", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS" }) psi.Environment.Remove(v);
         psi.Environment["NO_COLOR"] = "1";
+        psi.Environment["LAKE_URI"] = _lake.LakeDir;   // the lake the API and the event lag read (no --lake: nothing is re-loaded)
         _serve = Process.Start(psi)!;
         var url = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         _serve.OutputDataReceived += (_, e) =>

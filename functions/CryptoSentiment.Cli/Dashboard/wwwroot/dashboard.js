@@ -471,6 +471,8 @@
       options: { maintainAspectRatio: false, scales: { x: { stacked: true }, y: { stacked: true, min: 0, ticks: { precision: 0 } } } },
     });
 
+    drawLag(h);
+
     const body = $("alerts").querySelector("tbody");
     body.replaceChildren();
     for (const a of h.alerts) {
@@ -489,6 +491,43 @@
       body.append(tr);
     }
     $("alerts-note").textContent = h.alerts.length ? `(${h.alerts.length} newest in range)` : "(none in range)";
+  }
+
+  /** Event lag (§10 cryptosentiment.event.lag) of the newest ingest hours, from the lake's bronze: p50 and p95 per stream. */
+  function drawLag(h) {
+    const lag = h.lag || [];
+    const hours = [...new Set(lag.map((r) => r.hour))].sort((a, b) => Date.parse(a) - Date.parse(b));
+    const streams = { news: "#2563eb", prices: "#ea580c" };
+    const datasets = [];
+    for (const [stream, color] of Object.entries(streams)) {
+      const at = (key) => hours.map((hr) => (lag.find((r) => r.stream === stream && r.hour === hr) || {})[key] ?? null);
+      if (!lag.some((r) => r.stream === stream)) continue;
+      datasets.push({ type: "bar", label: `${stream} p95`, data: at("lag_p95_s"), borderColor: color, backgroundColor: color + "99",
+        maxBarThickness: 48, order: 2 });
+      datasets.push({ type: "line", label: `${stream} p50`, data: at("lag_p50_s"), borderColor: color, backgroundColor: "#ffffff", pointRadius: 3,
+        borderWidth: 1.4, borderDash: [4, 3], spanGaps: false, order: 1 });
+    }
+    const newest = hours[hours.length - 1];
+    const p95 = lag.filter((r) => r.hour === newest && r.lag_p95_s != null).map((r) => r.lag_p95_s);
+    $("lag-p95").textContent = p95.length ? `${fmt(Math.max(...p95), 1)} s` : "—";
+    $("lag-events").textContent = fmtInt.format(lag.reduce((n, r) => n + r.events, 0));
+    const unmeasured = lag.reduce((n, r) => n + r.unmeasured, 0);
+    $("lag-note").textContent = h.lagNote ? `· ${h.lagNote}` : !lag.length ? "· no events in bronze"
+      : unmeasured ? `· ${fmtInt.format(unmeasured)} events without an enqueued time` : "";
+    upsert("lag", "chart-lag", {
+      type: "bar",
+      data: { labels: hours.map((hr) => longHour(Date.parse(hr))), datasets },
+      options: {
+        maintainAspectRatio: false,
+        interaction: { mode: "index", intersect: false },
+        scales: { x: { title: { display: true, text: "Ingest hour (UTC)" }, ticks: { maxTicksLimit: 12, maxRotation: 0 }, grid: { display: false } },
+          y: { min: 0, title: { display: true, text: "Lag (s)" } } },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: { callbacks: { label: (c) => ` ${c.dataset.label}: ${fmt(c.raw, 2)} s` } },
+        },
+      },
+    });
   }
 
   // ---------- load ----------
