@@ -55,7 +55,15 @@ internal static class BenchCommand
                 case "api": Emit(await ApiBench.RunAsync(ct)); return 0;
                 case "scaleout": Emit(await ScaleOutPhase(null, ct)); return 0;
                 case "blob-ops": Emit(await BlobOpsBench.RunAsync(Settings.FromEnvironment(), 1000, ct)); return 0;
-                case "scaleout-blob": Emit(await ScaleOutPhase(BlobEnvironment(Settings.FromEnvironment()), ct)); return 0;
+                case "scaleout-blob":
+                {
+                    // LAKE_URI on Blob: that account (nothing known of its CPU); else a fresh Azurite on this machine.
+                    var given = Settings.FromEnvironment();
+                    if (given.LakeUri.StartsWith("http", StringComparison.OrdinalIgnoreCase)) { Emit(await ScaleOutPhase(BlobEnvironment(given), ct)); return 0; }
+                    using var server = await AzuriteServer.StartAsync(ct: ct);
+                    Emit(await ScaleOutPhase(BlobEnvironment(server.LakeSettings("bench-" + Guid.NewGuid().ToString("N"))), ct, () => server.CpuSeconds));
+                    return 0;
+                }
                 case "history": return await HistoryBench.RunAloneAsync(r.GetValue(historyNews), r.GetValue(historyKeep), ct);
                 case "history-cold": Emit(await HistoryBench.ColdAsync(HistoryChild(), ct)); return 0;
                 case "history-warm": Emit(await HistoryBench.WarmAsync(HistoryChild(), ct)); return 0;
@@ -86,7 +94,7 @@ internal static class BenchCommand
                     ctx.Status("bench: Functions handler with the lake on Azurite (child process, one core)");
                     results["handler-blob"] = await Child("handler-blob", r.GetValue(events), r.GetValue(silverRows), ct, env, r.GetValue(handlerEvents));
                     ctx.Status("bench: scale-out with the lake on Azurite (1, 2 and 4 handler processes)");
-                    results["scaleout-blob"] = await ScaleOutPhase(env, ct);
+                    results["scaleout-blob"] = await ScaleOutPhase(env, ct, () => server.CpuSeconds);
                 }
             });
             Print(results);
@@ -163,7 +171,8 @@ internal static class BenchCommand
     };
 
     /// <summary>The scale-out phase on a temp folder lake per instance count, or on fresh containers of the Blob lake in <paramref name="blob"/>.</summary>
-    private static async Task<Dictionary<string, double>> ScaleOutPhase(Dictionary<string, string>? blob, CancellationToken ct)
+    private static async Task<Dictionary<string, double>> ScaleOutPhase(Dictionary<string, string>? blob, CancellationToken ct,
+        Func<double>? storeCpuSeconds = null)
     {
         var dir = Directory.CreateTempSubdirectory("cs-bench-scaleout-");
         try
@@ -171,7 +180,7 @@ internal static class BenchCommand
             return await ScaleOutBench.RunAsync(n => blob is null
                 ? new Dictionary<string, string> { ["LAKE_URI"] = Path.Combine(dir.FullName, $"lake-{n}"), ["WAREHOUSE"] = "duckdb:" + Path.Combine(dir.FullName, $"wh-{n}.duckdb") }
                 : new Dictionary<string, string>(blob) { ["LAKE_URI"] = blob["LAKE_URI"].TrimEnd('/') + $"/scaleout-{n}", ["WAREHOUSE"] = "duckdb:" + Path.Combine(dir.FullName, $"wh-{n}.duckdb") },
-                ct);
+                ct, storeCpuSeconds);
         }
         finally { dir.Delete(true); }
     }
@@ -294,7 +303,10 @@ internal static class BenchCommand
                 Console.WriteLine($"{prefix}_2_ratio={so["scaleout_2_ratio"]:0.00} {prefix}_4_ratio={so["scaleout_4_ratio"]:0.00} " +
                                   $"{prefix}_events_per_s_1={F(so["eps_1"], "0")} {prefix}_events_per_s_2={F(so["eps_2"], "0")} {prefix}_events_per_s_4={F(so["eps_4"], "0")} " +
                                   $"{prefix}_silver_rebases_2={F(so["silver_rebases_2"], "0")} {prefix}_silver_redos_2={F(so["silver_redos_2"], "0")} " +
-                                  $"{prefix}_silver_rebases_4={F(so["silver_rebases_4"], "0")} {prefix}_silver_redos_4={F(so["silver_redos_4"], "0")}");
+                                  $"{prefix}_silver_rebases_4={F(so["silver_rebases_4"], "0")} {prefix}_silver_redos_4={F(so["silver_redos_4"], "0")} " +
+                                  // what the cores allow at the CPU per event measured (handlers, and the emulator when it runs here)
+                                  $"{prefix}_cpu_bound_2_ratio={so["cpu_bound_2_ratio"]:0.00} {prefix}_cpu_bound_4_ratio={so["cpu_bound_4_ratio"]:0.00} " +
+                                  $"{prefix}_store_cpu_share_1={so["store_cpu_s_1"] / Math.Max(1e-9, so["store_cpu_s_1"] + so["cpu_s_1"]):0.00}");
         if (history is not null) HistoryBench.PrintLines(history);
     }
 }

@@ -43,6 +43,9 @@ public sealed class AzuriteServer : IDisposable
     public int Port { get; }
     public bool IsHttps { get; }
 
+    /// <summary>CPU time the emulator process has used so far (user + system), in seconds: the bench sets it beside the handlers'.</summary>
+    public double CpuSeconds { get { _process.Refresh(); return _process.TotalProcessorTime.TotalSeconds; } }
+
     /// <summary>The account key of this run (random, base64).</summary>
     public string AccountKey { get; }
 
