@@ -54,9 +54,6 @@ public sealed record LoadScope(WarehouseTable Table, Snapshot? Snapshot, bool Fu
 
     public string Mode => Full ? $"full ({Why})" : Unchanged ? "unchanged" : $"incremental: {Days.Count} day(s)";
 
-    /// <summary>How many of the changed days only had files appended (their new rows sent, nothing pruned).</summary>
-    public int AppendedDays => Full ? 0 : Days.Count(d => !Whole(d));
-
     /// <summary>The watermark to record once this load commits (null when the lake table does not exist).</summary>
     public LoadWatermark? Watermark => Snapshot is null ? null : new LoadWatermark(Snapshot.Metadata.Id, Snapshot.Version);
 }
