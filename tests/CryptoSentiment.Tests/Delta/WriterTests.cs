@@ -297,6 +297,46 @@ public class WriterTests(ITestOutputHelper output)
         Assert.All(Enumerable.Range(0, 4), p => Assert.Equal(24, s.TxnVersion($"bronze/prices/{p}")));
     }
 
+    [Fact]
+    public async Task A_lost_put_reads_only_its_winner_and_a_writer_far_behind_reads_up_to_the_tip()
+    {
+        using var tmp = new TempDir();
+        var store = new CountingStore(new LocalLakeStore(tmp.Path));
+        var mine = await DeltaTable.OpenAsync(store, "bronze/news");
+        await mine.CreateIfAbsentAsync(NewsSchema, ["ingest_date"]);
+        var other = await DeltaTable.OpenAsync(store, "bronze/news");
+        var v0 = mine.Snapshot.Version;
+
+        // One winner (the rule between two instances with fresh snapshots): one lost put, the winner read, no read past the tip.
+        Assert.True((await other.BeginTransaction().Add(NewFile("2026-03-01")).SetTxn("bronze/news/p1", 1).CommitAsync()).Committed);
+        var (reads, lost) = (store.CommitReads, store.LostPuts);
+        var r = await mine.BeginTransaction().Add(NewFile("2026-03-01")).SetTxn("bronze/news/p0", 1).CommitAsync();
+        Assert.Equal((CommitOutcome.Committed, v0 + 2, 2), Outcome(r));
+        Assert.Equal((reads + 1, lost + 1), (store.CommitReads, store.LostPuts));
+
+        // Far behind (five commits since its snapshot): the first lost put reads the winner, the second reads up to the tip
+        // (the other four and the read past the tip), and the third put lands.
+        await other.RefreshAsync();
+        for (var i = 2; i <= 6; i++)
+            Assert.True((await other.BeginTransaction().Add(NewFile("2026-03-02")).SetTxn("bronze/news/p1", i).CommitAsync()).Committed);
+        (reads, lost) = (store.CommitReads, store.LostPuts);
+        r = await mine.BeginTransaction().Add(NewFile("2026-03-02")).SetTxn("bronze/news/p0", 2).CommitAsync();
+        Assert.Equal((CommitOutcome.Committed, v0 + 8, 3), Outcome(r));
+        Assert.Equal((reads + 1 + 5, lost + 2), (store.CommitReads, store.LostPuts));
+
+        // And the winner's txn still counts: a redelivery of what the winner committed is recognised, not appended twice.
+        await other.RefreshAsync();
+        Assert.True((await other.BeginTransaction().Add(NewFile("2026-03-03")).SetTxn("bronze/news/p2", 7).CommitAsync()).Committed);
+        var redelivered = await mine.BeginTransaction().Add(NewFile("2026-03-03")).SetTxn("bronze/news/p2", 7).CommitAsync();
+        Assert.Equal(CommitOutcome.TxnAlreadyCommitted, redelivered.Outcome);
+        var s = await Snapshot.LoadAsync(store, "bronze/news");
+        Assert.Equal(v0 + 9, s.Version);
+        Assert.Equal(9, s.Files.Count);
+        Assert.Equal(2, s.TxnVersion("bronze/news/p0"));
+        Assert.Equal(6, s.TxnVersion("bronze/news/p1"));
+        Assert.Equal(7, s.TxnVersion("bronze/news/p2"));
+    }
+
     private static (CommitOutcome, long, int) Outcome(CommitResult r) => (r.Outcome, r.Version, r.Attempts);
 
     [Fact]
