@@ -233,12 +233,11 @@ public sealed class Transaction
                     break;
                 }
 
-                // Lost the race for this version to another instance: read what the winners committed and decide.
+                // Lost the race for this version to another instance: read what the winner(s) committed and decide.
                 PipelineTelemetry.RecordCommitConflict(_table.TablePath);
                 var (newer, commits) = attempt == 1
                     ? await WinnerAsync(snapshot, version, ct).ConfigureAwait(false)
                     : await snapshot.UpdateWithCommitsAsync(ct).ConfigureAwait(false); // still behind: read up to the tip
-
                 _table.Remember(commits);
                 if (await RebaseAsync(newer, commits, attempt, ct).ConfigureAwait(false) is { } already) return already;
                 snapshot = newer;
