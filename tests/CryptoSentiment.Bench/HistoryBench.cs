@@ -70,17 +70,26 @@ internal static class HistoryBench
                 _ => EmptyLake(root.FullName, run),
             };
 
-            // Cold: a new process per batch. The empty lake is a fresh folder each time; the history lake keeps the earlier probes' 10 events.
-            var cold = Lakes.ToDictionary(l => l, _ => new List<Dictionary<string, double>>());
-            for (var i = 1; i <= ColdRepeats; i++)
-                foreach (var l in Lakes)
-                {
-                    status($"history: cold single batch, {l} lake, run {i}/{ColdRepeats} (new process, one core)");
-                    var (dir, wh) = LakeOf(l, $"cold-{i}");
-                    var (res, wall) = await SpawnAsync("history-cold", dir, wh, lastDay, $"cold-{i}", ct);
-                    res["wall_s"] = wall;
-                    cold[l].Add(res);
-                }
+            // Runs of one child process per lake, the lakes taking turns in each run, so a slow spell of the machine falls on all of
+            // them alike. The empty lake is a fresh folder each run; the others keep the earlier runs' probe events. Each result
+            // also holds the child's wall time (wall_s).
+            async Task<Dictionary<string, List<Dictionary<string, double>>>> RunsAsync(string phase, string name, int runs, string what)
+            {
+                var results = Lakes.ToDictionary(l => l, _ => new List<Dictionary<string, double>>());
+                for (var i = 1; i <= runs; i++)
+                    foreach (var l in Lakes)
+                    {
+                        status($"history: {what}, {l} lake, run {i}/{runs} (one process, one core)");
+                        var (dir, wh) = LakeOf(l, $"{name}-{i}");
+                        var (res, wall) = await SpawnAsync(phase, dir, wh, lastDay, $"{name}-{i}", ct);
+                        res["wall_s"] = wall;
+                        results[l].Add(res);
+                    }
+                return results;
+            }
+
+            // Cold: a new process per single batch.
+            var cold = await RunsAsync("history-cold", "cold", ColdRepeats, "cold single batch");
             foreach (var l in Lakes)
             {
                 r[l + "_cold_wall_s"] = Median(cold[l].Select(x => x["wall_s"]));
@@ -91,19 +100,10 @@ internal static class HistoryBench
                 r[l + "_cold_peak_mib"] = Median(cold[l].Select(x => x["peak_mib"]));
             }
 
-            // Warm: rounds of one process per lake, the lakes taking turns, so a slow spell of the machine falls on all of them
-            // alike; each figure is the median of the rounds' medians. The empty lake is a fresh folder each round.
-            var warm = Lakes.ToDictionary(l => l, _ => new List<Dictionary<string, double>>());
-            for (var round = 1; round <= WarmRounds; round++)
-                foreach (var l in Lakes)
-                {
-                    status($"history: warm batches, refresh, load and idle reenrich, {l} lake, round {round}/{WarmRounds} (one process, one core)");
-                    var (dir, wh) = LakeOf(l, $"warm-{round}");
-                    var (res, _) = await SpawnAsync("history-warm", dir, wh, lastDay, $"warm-{round}", ct);
-                    warm[l].Add(res);
-                }
+            // Warm: rounds of one process per lake; each figure is the median of the rounds' medians (the child's own figures).
+            var warm = await RunsAsync("history-warm", "warm", WarmRounds, "warm batches, refresh, load and idle reenrich");
             foreach (var l in Lakes)
-                foreach (var k in warm[l][0].Keys)
+                foreach (var k in warm[l][0].Keys.Where(k => k != "wall_s"))
                     r[l + "_" + k] = Median(warm[l].Select(x => x[k]));
 
             double Ratio(string key) => r["history_" + key] / Math.Max(r["empty_" + key], 1e-9);

@@ -235,9 +235,14 @@ public sealed class Transaction
 
                 // Lost the race for this version to another instance: read what the winner(s) committed and decide.
                 PipelineTelemetry.RecordCommitConflict(_table.TablePath);
-                var (newer, commits) = attempt == 1
-                    ? await WinnerAsync(snapshot, version, ct).ConfigureAwait(false)
-                    : await snapshot.UpdateWithCommitsAsync(ct).ConfigureAwait(false); // still behind: read up to the tip
+                // The first time, only the commit that won this version (the put found it): whether more followed, the next put
+                // finds out, and one winner is the rule with a snapshot refreshed just before, as the pipeline's are — this saves
+                // the read past the tip (a 404) per race. Lost again, or the winner gone (log cleanup between), the log is read
+                // up to its tip, so a writer far behind never pays a put per commit.
+                var winner = attempt == 1 ? await DeltaLog.ReadCommitAsync(store, _table.TablePath, version, ct).ConfigureAwait(false) : null;
+                var (newer, commits) = winner is not null
+                    ? (snapshot.Apply(version, winner), [new CommitEntry(version, winner)])
+                    : await snapshot.UpdateWithCommitsAsync(ct).ConfigureAwait(false);
                 _table.Remember(commits);
                 if (await RebaseAsync(newer, commits, attempt, ct).ConfigureAwait(false) is { } already) return already;
                 snapshot = newer;
@@ -249,20 +254,6 @@ public sealed class Transaction
             throw new DeltaConflictException(ConflictKind.TooManyRetries, $"Gave up committing to '{_table.TablePath}' after {MaxAttempts} attempts.");
         await _table.AfterCommitAsync(committed, ct).ConfigureAwait(false);
         return result;
-    }
-
-    /// <summary>
-    /// After losing <paramref name="version"/> on the first put: the commit that won it (it exists, the put found it), applied
-    /// to <paramref name="snapshot"/>. Only that one is read; whether more followed, the next put finds out. With a snapshot
-    /// refreshed just before (as the pipeline's are), one winner is the rule, and this saves the read past the tip (a 404)
-    /// per race; a put lost again reads the log up to its tip, so a writer far behind never pays a put per commit. When the
-    /// winner is gone (log cleanup in between), the log is read up to its tip at once.
-    /// </summary>
-    private async Task<(Snapshot Newer, IReadOnlyList<CommitEntry> Commits)> WinnerAsync(Snapshot snapshot, long version, CancellationToken ct)
-    {
-        var actions = await DeltaLog.ReadCommitAsync(_table.Store, _table.TablePath, version, ct).ConfigureAwait(false);
-        if (actions is null) return await snapshot.UpdateWithCommitsAsync(ct).ConfigureAwait(false);
-        return (snapshot.Apply(version, actions), [new CommitEntry(version, actions)]);
     }
 
     /// <summary>
