@@ -108,6 +108,23 @@ public sealed class Lakehouse : IDisposable
         return table;
     }
 
+    /// <summary>
+    /// The table for an append of the ingest path (bronze, silver, quarantine, scorer agreement): as <see cref="TableAsync"/>,
+    /// but without reading the log first when this instance found the table at its tip within
+    /// <see cref="DeltaTable.TipProbeInterval"/> (its last commit, or its last refresh) and <paramref name="fresh"/> is false.
+    /// The append's commit then puts the next version at once: a commit made meanwhile by another instance makes the put lose,
+    /// and the transaction reads it and checks it (txn, dedupe keys, metadata) as it would have on a refreshed snapshot. One
+    /// instance writing alone thus saves one read per table and batch (a read past the tip, answered 404). Pass
+    /// <paramref name="fresh"/> true to read the log anyway (a redo after a conflict).
+    /// </summary>
+    public async Task<DeltaTable> AppendTableAsync(TableDef def, bool fresh = false, CancellationToken ct = default)
+    {
+        if (!fresh && _tables.TryGetValue(def.Path, out var table) && table.Exists && table.TipSeenLately
+            && LayoutUpgrade.IsCurrent(def, table.Snapshot))
+            return table;
+        return await TableAsync(def, ct);
+    }
+
     /// <summary>The table when it exists (refreshed, never created nor upgraded), else null: for maintenance.</summary>
     public async Task<DeltaTable?> ExistingTableAsync(TableDef def, CancellationToken ct = default)
     {

@@ -298,7 +298,7 @@ public class WriterTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_lost_put_reads_only_its_winner_and_a_writer_far_behind_reads_up_to_the_tip()
+    public async Task A_lost_put_reads_only_its_winner_a_writer_far_behind_reads_up_to_the_tip_and_a_shared_table_is_read_before_the_put()
     {
         using var tmp = new TempDir();
         var store = new CountingStore(new LocalLakeStore(tmp.Path));
@@ -314,8 +314,13 @@ public class WriterTests(ITestOutputHelper output)
         Assert.Equal((CommitOutcome.Committed, v0 + 2, 2), Outcome(r));
         Assert.Equal((reads + 1, lost + 1), (store.CommitReads, store.LostPuts));
 
-        // Far behind (five commits since its snapshot): the first lost put reads the winner, the second reads up to the tip
-        // (the other four and the read past the tip), and the third put lands.
+        // Far behind (five commits since its snapshot) on a table it takes for its own (no commit of another writer read
+        // lately): the first lost put reads the winner, the second reads up to the tip (the other four and the read past the
+        // tip), and the third put lands.
+        Assert.True(mine.Shared); // it just read another writer's commit
+        mine.SharedWindow = TimeSpan.Zero;
+        await Task.Delay(5);
+        Assert.False(mine.Shared);
         await other.RefreshAsync();
         for (var i = 2; i <= 6; i++)
             Assert.True((await other.BeginTransaction().Add(NewFile("2026-03-02")).SetTxn("bronze/news/p1", i).CommitAsync()).Committed);
@@ -324,17 +329,28 @@ public class WriterTests(ITestOutputHelper output)
         Assert.Equal((CommitOutcome.Committed, v0 + 8, 3), Outcome(r));
         Assert.Equal((reads + 1 + 5, lost + 2), (store.CommitReads, store.LostPuts));
 
-        // And the winner's txn still counts: a redelivery of what the winner committed is recognised, not appended twice.
+        // Shared (another writer's commit read within SharedWindow): the log is read up to its tip right before the put, which
+        // then lands at once: three commits and the read past the tip, no lost put.
+        mine.SharedWindow = TimeSpan.FromMinutes(1);
+        Assert.True(mine.Shared);
+        for (var i = 7; i <= 9; i++)
+            Assert.True((await other.BeginTransaction().Add(NewFile("2026-03-02")).SetTxn("bronze/news/p1", i).CommitAsync()).Committed);
+        (reads, lost) = (store.CommitReads, store.LostPuts);
+        r = await mine.BeginTransaction().Add(NewFile("2026-03-02")).SetTxn("bronze/news/p0", 3).CommitAsync();
+        Assert.Equal((CommitOutcome.Committed, v0 + 12, 1), Outcome(r));
+        Assert.Equal((reads + 3 + 1, lost), (store.CommitReads, store.LostPuts));
+
+        // And the winner's txn still counts: a redelivery of what the other writer committed is recognised, not appended twice.
         await other.RefreshAsync();
-        Assert.True((await other.BeginTransaction().Add(NewFile("2026-03-03")).SetTxn("bronze/news/p2", 7).CommitAsync()).Committed);
-        var redelivered = await mine.BeginTransaction().Add(NewFile("2026-03-03")).SetTxn("bronze/news/p2", 7).CommitAsync();
+        Assert.True((await other.BeginTransaction().Add(NewFile("2026-03-03")).SetTxn("bronze/news/p2", 10).CommitAsync()).Committed);
+        var redelivered = await mine.BeginTransaction().Add(NewFile("2026-03-03")).SetTxn("bronze/news/p2", 10).CommitAsync();
         Assert.Equal(CommitOutcome.TxnAlreadyCommitted, redelivered.Outcome);
         var s = await Snapshot.LoadAsync(store, "bronze/news");
-        Assert.Equal(v0 + 9, s.Version);
-        Assert.Equal(9, s.Files.Count);
-        Assert.Equal(2, s.TxnVersion("bronze/news/p0"));
-        Assert.Equal(6, s.TxnVersion("bronze/news/p1"));
-        Assert.Equal(7, s.TxnVersion("bronze/news/p2"));
+        Assert.Equal(v0 + 13, s.Version);
+        Assert.Equal(13, s.Files.Count);
+        Assert.Equal(3, s.TxnVersion("bronze/news/p0"));
+        Assert.Equal(9, s.TxnVersion("bronze/news/p1"));
+        Assert.Equal(10, s.TxnVersion("bronze/news/p2"));
     }
 
     private static (CommitOutcome, long, int) Outcome(CommitResult r) => (r.Outcome, r.Version, r.Attempts);

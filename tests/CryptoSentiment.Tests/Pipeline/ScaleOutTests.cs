@@ -183,4 +183,103 @@ public class ScaleOutTests
         Assert.Equal(25, await CountAsync(p.Lake, "SELECT count(*) FROM silver_news_sentiment"));
         await AssertVerifiesAsync(p.Lake);
     }
+
+    /// <summary>Counts the commit reads and the puts of commits (won and lost) that reach the store.</summary>
+    private sealed class CommitCountingStore(Lake.Stores.ILakeStore inner) : DelegatingStore(inner)
+    {
+        public int CommitReads, CommitReadsPastTip, PutsWon, PutsLost;
+
+        private static bool IsCommit(string path) => path.Contains("/_delta_log/", StringComparison.Ordinal) && path.EndsWith(".json", StringComparison.Ordinal);
+
+        public override async Task<byte[]?> ReadAsync(string path, CancellationToken ct = default)
+        {
+            var bytes = await Inner.ReadAsync(path, ct);
+            if (IsCommit(path)) Interlocked.Increment(ref bytes is null ? ref CommitReadsPastTip : ref CommitReads);
+            return bytes;
+        }
+
+        public override async Task<bool> PutIfAbsentAsync(string path, ReadOnlyMemory<byte> content, CancellationToken ct = default)
+        {
+            var won = await Inner.PutIfAbsentAsync(path, content, ct);
+            if (IsCommit(path)) Interlocked.Increment(ref won ? ref PutsWon : ref PutsLost);
+            return won;
+        }
+
+        public (int Reads, int PastTip, int Won, int Lost) Take()
+        {
+            var r = (CommitReads, CommitReadsPastTip, PutsWon, PutsLost);
+            (CommitReads, CommitReadsPastTip, PutsWon, PutsLost) = (0, 0, 0, 0);
+            return r;
+        }
+    }
+
+    [Fact]
+    public async Task AnInstanceAloneCommitsWithoutReadingTheLogAndOneSharingATableReadsItRightBeforeItsPut()
+    {
+        using var t = new TempLake();
+        var store = new CommitCountingStore(new Lake.Stores.LocalLakeStore(t.LakeDir));
+        using var a = new CryptoPipeline(t.Settings, new Lakehouse(store), clock: new FixedClock(Now));
+        using var b = Open(t, Now);
+        await a.IngestAsync(Batch("p", 0, 9, invalidEvery: 5)); // creates the tables and loads them
+        store.Take();
+
+        // 1. Alone at the tip: each batch is one put per table (bronze, quarantine, silver), no read of the log at all.
+        for (var i = 1; i <= 3; i++) await a.IngestAsync(Batch("p", i * 10, i * 10 + 9, invalidEvery: 5));
+        Assert.Equal((0, 0, 9, 0), store.Take());
+
+        // 2. Another instance commits to the same tables: A's next puts lose, A reads each winner and commits after it (its
+        //    snapshot was one commit behind: no read past the tip).
+        await b.IngestAsync(Batch("q", 0, 9, invalidEvery: 5));
+        await a.IngestAsync(Batch("p", 40, 49, invalidEvery: 5));
+        Assert.Equal((3, 0, 3, 3), store.Take());
+        Assert.Equal((1, 0), (a.Silver.Rebases, a.Silver.Redos)); // other keys: rebased, not redone
+        Assert.True((await a.Lake.AppendTableAsync(LakeTables.BronzeNews)).Shared);
+
+        // 3. The tables are shared now: A reads the log up to its tip right before each put, and loses none.
+        await b.IngestAsync(Batch("q", 10, 19, invalidEvery: 5));
+        await a.IngestAsync(Batch("p", 50, 59, invalidEvery: 5));
+        Assert.Equal((3, 3, 3, 0), store.Take());
+
+        // 4. A redelivery to A of a range B committed meanwhile (the partition's lease moved to B and back): A's read before
+        //    each put finds B's txn, A appends nothing, loses no put and deletes the files it wrote for the range.
+        await b.IngestAsync(Batch("p", 60, 69, invalidEvery: 5));
+        var o = await a.IngestAsync(Batch("p", 60, 69, invalidEvery: 5));
+        Assert.Equal((0, 0, 0), (o.Bronze, o.Accepted, o.Quarantined));
+        Assert.Equal((3, 3, 0, 0), store.Take());
+        foreach (var table in new[] { "bronze/news", "silver/news_sentiment", "silver/quarantine" })
+        {
+            var snapshot = (await a.Lake.SnapshotIfExistsAsync(LakeTables.All.Single(d => d.Path == table)))!;
+            var files = Directory.GetFiles(Path.Combine(t.LakeDir, table), "*.parquet", SearchOption.AllDirectories)
+                .Where(f => !f.Contains("_delta_log", StringComparison.Ordinal)).ToList();
+            Assert.Equal(snapshot.Files.Count, files.Count); // no orphan left behind
+        }
+        store.Take();
+
+        // 5. B stops: once A has read no commit of another instance for DeltaTable.SharedWindow, its batches are single puts
+        //    again; and once A has not been at the tip for DeltaTable.TipProbeInterval, it reads the log before the batch (as
+        //    both are minutes and seconds, the test shortens them on A's tables).
+        var tables = new List<Lake.Delta.DeltaTable>();
+        foreach (var def in new[] { LakeTables.BronzeNews, LakeTables.SilverNewsSentiment, LakeTables.SilverQuarantine })
+            tables.Add(await a.Lake.AppendTableAsync(def));
+        store.Take();
+        tables.ForEach(x => x.SharedWindow = TimeSpan.FromMilliseconds(1));
+        await Task.Delay(5);
+        for (var i = 7; i <= 8; i++)
+        {
+            await a.IngestAsync(Batch("p", i * 10, i * 10 + 9, invalidEvery: 5));
+            Assert.Equal((0, 0, 3, 0), store.Take());
+        }
+        tables.ForEach(x => x.TipProbeInterval = TimeSpan.Zero);
+        await Task.Delay(5);
+        await a.IngestAsync(Batch("p", 90, 99, invalidEvery: 5));
+        Assert.Equal((0, 3, 3, 0), store.Take());
+
+        using var c = await ViewsAsync(a.Lake);
+        Assert.Equal(120, c.Scalar<long>("SELECT count(*) FROM bronze_news"));
+        Assert.Equal(120, c.Scalar<long>("SELECT count(DISTINCT (partition_id, sequence_number)) FROM bronze_news"));
+        Assert.Equal(24, c.Scalar<long>("SELECT count(*) FROM silver_quarantine"));
+        Assert.Equal(96, c.Scalar<long>("SELECT count(*) FROM silver_news_sentiment"));
+        Assert.Equal(96, c.Scalar<long>("SELECT count(DISTINCT article_id) FROM silver_news_sentiment"));
+        await AssertVerifiesAsync(a.Lake);
+    }
 }

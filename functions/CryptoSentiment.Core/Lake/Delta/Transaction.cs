@@ -222,6 +222,19 @@ public sealed class Transaction
                     if (await RebaseAsync(known.Tip, known.Commits, attempt, ct).ConfigureAwait(false) is { } done) return done;
                     snapshot = known.Tip;
                 }
+                if (attempt == 1 && _table.Shared)
+                {
+                    // Other instances commit to this table too: read what they committed since, right before the put.
+                    var (tip, since) = await snapshot.UpdateWithCommitsAsync(ct).ConfigureAwait(false);
+                    _table.Remember(since);
+                    _table.TipSeen();
+                    if (since.Count > 0)
+                    {
+                        _table.OthersCommitted();
+                        if (await RebaseAsync(tip, since, attempt, ct).ConfigureAwait(false) is { } landed) return landed;
+                        snapshot = tip;
+                    }
+                }
                 var version = snapshot.Version + 1;
                 var actions = BuildActions(snapshot);
                 if (await store.PutIfAbsentAsync(DeltaPaths.CommitPath(_table.TablePath, version), DeltaAction.SerializeCommit(actions), ct).ConfigureAwait(false))
@@ -229,16 +242,18 @@ public sealed class Transaction
                     committed = snapshot.Apply(version, actions);
                     _table.Remember([new CommitEntry(version, actions)]);
                     _table.Observe(committed);
+                    _table.TipSeen(); // the version after the snapshot's was free: the snapshot was the tip
                     result = new CommitResult(CommitOutcome.Committed, version, attempt);
                     break;
                 }
 
                 // Lost the race for this version to another instance: read what the winner(s) committed and decide.
                 PipelineTelemetry.RecordCommitConflict(_table.TablePath);
+                _table.OthersCommitted();
                 // The first time, only the commit that won this version (the put found it): whether more followed, the next put
-                // finds out, and one winner is the rule with a snapshot refreshed just before, as the pipeline's are — this saves
-                // the read past the tip (a 404) per race. Lost again, or the winner gone (log cleanup between), the log is read
-                // up to its tip, so a writer far behind never pays a put per commit.
+                // finds out. One winner is the rule here, as a table other instances write is read up to its tip before the
+                // put (see DeltaTable.Shared): this saves the read past the tip (a 404) per race. Lost again, or the winner
+                // gone (log cleanup between), the log is read up to its tip, so a writer far behind never pays a put per commit.
                 var winner = attempt == 1 ? await DeltaLog.ReadCommitAsync(store, _table.TablePath, version, ct).ConfigureAwait(false) : null;
                 var (newer, commits) = winner is not null
                     ? (snapshot.Apply(version, winner), [new CommitEntry(version, winner)])

@@ -26,15 +26,15 @@ public static class BronzeStep
     {
         for (var attempt = 1; ; attempt++)
         {
-            try { return await AppendOnceAsync(lake, c, batch, now, ct); }
+            try { return await AppendOnceAsync(lake, c, batch, now, attempt > 1, ct); }
             catch (DeltaConflictException e) when (e.Kind is ConflictKind.ConcurrentTxn or ConflictKind.MetadataChanged && attempt < MaxAttempts) { }
         }
     }
 
-    private static async Task<int> AppendOnceAsync(Lakehouse lake, DuckDbConnection c, EventBatch batch, DateTimeOffset now, CancellationToken ct)
+    private static async Task<int> AppendOnceAsync(Lakehouse lake, DuckDbConnection c, EventBatch batch, DateTimeOffset now, bool redo, CancellationToken ct)
     {
         var def = TableFor(batch.Stream);
-        var table = await lake.TableAsync(def, ct);
+        var table = await lake.AppendTableAsync(def, fresh: redo, ct);
         var appId = TxnIds.For(def, batch);
         var read = table.Snapshot; // what is committed is decided on this snapshot: the commit checks everything after it
         var pending = TxnIds.Pending(batch.Events, read.TxnVersion(appId));
@@ -64,6 +64,7 @@ public static class BronzeStep
         try
         {
             var result = await tx.CommitAsync(ct);
+            if (!result.Committed) await LayoutUpgrade.DeleteUnreferencedAsync(lake.Store, table, adds); // another instance committed this range first
             return result.Committed ? pending.Count : 0;
         }
         catch (DeltaConflictException)

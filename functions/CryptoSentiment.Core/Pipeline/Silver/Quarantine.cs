@@ -23,7 +23,7 @@ public static class Quarantine
     {
         if (rejected.Count == 0) return;
         var def = LakeTables.SilverQuarantine;
-        var table = await lake.TableAsync(def, ct);
+        var table = await lake.AppendTableAsync(def, ct: ct);
         var appId = TxnIds.For(def, batch);
         // A redelivery (possibly with other batch boundaries) after a crash between this commit and silver's:
         // events up to the recorded sequence number are quarantined already.
@@ -51,7 +51,10 @@ public static class Quarantine
         tx.SetTxn(appId, last);
         tx.CommitInfo("WRITE", new Dictionary<string, string> { ["mode"] = "Append", ["source"] = source },
             new Dictionary<string, long> { ["numOutputRows"] = rejected.Count });
-        try { await tx.CommitAsync(ct); }
+        try
+        {
+            if (!(await tx.CommitAsync(ct)).Committed) await Lake.Maintenance.LayoutUpgrade.DeleteUnreferencedAsync(lake.Store, table, adds);
+        }
         catch (DeltaConflictException)
         {
             await Lake.Maintenance.LayoutUpgrade.DeleteQuietlyAsync(lake.Store, def.Path, adds); // definitely not committed

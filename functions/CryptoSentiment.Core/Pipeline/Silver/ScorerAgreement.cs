@@ -47,7 +47,7 @@ public static class ScorerAgreement
     {
         if (samples.Count == 0 || batch.Events.Count == 0) return;
         var def = LakeTables.SilverScorerAgreement;
-        var table = await lake.TableAsync(def, ct);
+        var table = await lake.AppendTableAsync(def, ct: ct);
         var appId = TxnIds.For(def, batch);
         var last = batch.Events[^1].SequenceNumber;
         if (table.Snapshot.TxnVersion(appId) is { } done && done >= last) return;
@@ -65,7 +65,10 @@ public static class ScorerAgreement
         foreach (var add in adds) tx.Add(add);
         tx.SetTxn(appId, last);
         tx.CommitInfo("WRITE", new Dictionary<string, string> { ["mode"] = "Append" }, new Dictionary<string, long> { ["numOutputRows"] = samples.Count });
-        try { await tx.CommitAsync(ct); }
+        try
+        {
+            if (!(await tx.CommitAsync(ct)).Committed) await Lake.Maintenance.LayoutUpgrade.DeleteUnreferencedAsync(lake.Store, table, adds);
+        }
         catch (DeltaConflictException)
         {
             await Lake.Maintenance.LayoutUpgrade.DeleteQuietlyAsync(lake.Store, def.Path, adds); // definitely not committed

@@ -69,7 +69,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
     {
         for (var attempt = 1; ; attempt++)
         {
-            try { return await ProcessOnceAsync(c, batch, now, ct); }
+            try { return await ProcessOnceAsync(c, batch, now, attempt > 1, ct); }
             catch (DeltaConflictException e) when (e.Kind is ConflictKind.ConcurrentAppend or ConflictKind.MetadataChanged or ConflictKind.ConcurrentTxn
                                                    && attempt < MaxAttempts)
             {
@@ -79,10 +79,10 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
         }
     }
 
-    private async Task<BatchOutcome> ProcessOnceAsync(DuckDbConnection c, EventBatch batch, DateTimeOffset now, CancellationToken ct)
+    private async Task<BatchOutcome> ProcessOnceAsync(DuckDbConnection c, EventBatch batch, DateTimeOffset now, bool redo, CancellationToken ct)
     {
         var def = TableFor(batch.Stream);
-        var table = await lake.TableAsync(def, ct);
+        var table = await lake.AppendTableAsync(def, fresh: redo, ct);
         var appId = TxnIds.For(def, batch);
         var read = table.Snapshot; // pending events and the dedupe index are decided on this snapshot: the commit checks everything after it
         var pending = TxnIds.Pending(batch.Events, read.TxnVersion(appId));
@@ -137,6 +137,7 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
             {
                 if (!result.Committed)
                 {
+                    await Lake.Maintenance.LayoutUpgrade.DeleteUnreferencedAsync(lake.Store, table, adds);
                     tally.ReleaseClaims(); // another writer committed this batch first
                     return outcome;
                 }
