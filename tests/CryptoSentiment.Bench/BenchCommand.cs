@@ -306,7 +306,12 @@ internal static class BenchCommand
                                   $"{prefix}_silver_rebases_4={F(so["silver_rebases_4"], "0")} {prefix}_silver_redos_4={F(so["silver_redos_4"], "0")} " +
                                   // what the cores allow at the CPU per event measured (handlers, and the emulator when it runs here)
                                   $"{prefix}_cpu_bound_2_ratio={so["cpu_bound_2_ratio"]:0.00} {prefix}_cpu_bound_4_ratio={so["cpu_bound_4_ratio"]:0.00} " +
-                                  $"{prefix}_store_cpu_share_1={so["store_cpu_s_1"] / Math.Max(1e-9, so["store_cpu_s_1"] + so["cpu_s_1"]):0.00}");
+                                  $"{prefix}_store_cpu_share_1={so["store_cpu_s_1"] / Math.Max(1e-9, so["store_cpu_s_1"] + so["cpu_s_1"]):0.00}" +
+                                  // the Delta protocol's floor alone (each writer reads the others' commits, looks past the tip once a commit)
+                                  (so.ContainsKey("protocol_bound_2_ratio")
+                                      ? $" {prefix}_protocol_bound_2_ratio={so["protocol_bound_2_ratio"]:0.00} {prefix}_protocol_bound_4_ratio={so["protocol_bound_4_ratio"]:0.00}" +
+                                        $" {prefix}_commits_1={F(so["commits_1"], "0")} {prefix}_op_read_commit_cpu_ms={so["op_read_commit_cpu_ms"]:0.00} {prefix}_op_read_past_tip_cpu_ms={so["op_read_past_tip_cpu_ms"]:0.00}"
+                                      : ""));
         if (history is not null) HistoryBench.PrintLines(history);
     }
 }

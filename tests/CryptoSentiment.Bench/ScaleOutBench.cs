@@ -6,7 +6,11 @@ using System.Net.Sockets;
 using System.Text.Json;
 using CryptoSentiment.Events;
 using CryptoSentiment.Functions.Host;
+using CryptoSentiment.Configuration;
 using CryptoSentiment.Generator;
+using CryptoSentiment.Lake;
+using CryptoSentiment.Lake.Stores;
+using CryptoSentiment.Pipeline;
 
 namespace CryptoSentiment.Bench;
 
@@ -61,6 +65,18 @@ internal static class ScaleOutBench
             r[$"scaleout_{n}_ratio"] = r[$"eps_{n}"] / r["eps_1"];
             r[$"cpu_bound_{n}_ratio"] = r[$"cpu_bound_eps_{n}"] / r["eps_1"];
         }
+        if (storeCpuSeconds is not null && r.ContainsKey("commits_1"))
+        {
+            // The Delta protocol's floor with n writers on an emulator sharing the cores: one instance's CPU (handler + emulator)
+            // plus, per commit, a read of each other writer's commit and one look past the tip (a read answered 404) — no lost
+            // race, no redo, no other cost of more processes, every core busy. Both operations measured here, client + emulator.
+            var (read, pastTip) = await OperationCpuAsync(lake(99), storeCpuSeconds, ct);
+            r["op_read_commit_cpu_ms"] = read * 1000;
+            r["op_read_past_tip_cpu_ms"] = pastTip * 1000;
+            foreach (var n in InstanceCounts.Where(n => n > 1))
+                r[$"protocol_bound_{n}_ratio"] = Environment.ProcessorCount * events
+                    / (r["cpu_s_1"] + r["store_cpu_s_1"] + r["commits_1"] * ((n - 1) * read + pastTip)) / r["eps_1"];
+        }
         return r;
     }
 
@@ -97,6 +113,7 @@ internal static class ScaleOutBench
             var cpuBefore = instances.Sum(x => x.CpuSeconds);
             var storeBefore = storeCpuSeconds?.Invoke() ?? 0;
             var (rebasesBefore, redosBefore) = (instances.Sum(x => x.LastRebases), instances.Sum(x => x.LastRedos));
+            long? commitsBefore = storeCpuSeconds is not null && n == 1 ? await CommitsAsync(settings) : null;
             var jitMarks = Knob("SCALEOUT_JITLOG") is { } jd ? Enumerable.Range(0, n).Select(i => new FileInfo(Path.Combine(jd, $"jit-{n}-{i}.txt")).Length).ToList() : null;
             var sw = Stopwatch.StartNew();
             await Task.WhenAll(Enumerable.Range(0, Partitions).Select(p => Task.Run(async () =>
@@ -105,6 +122,7 @@ internal static class ScaleOutBench
             }, ct)));
             var seconds = sw.Elapsed.TotalSeconds;
             if (jitMarks is not null) r["jit_methods"] = JitCompiledSince(n, jitMarks);
+            if (commitsBefore is not null) r["commits"] = await CommitsAsync(settings) - commitsBefore.Value;
             r["eps"] = events / seconds;
             r["seconds"] = seconds;
             r["cpu_s"] = instances.Sum(x => x.CpuSeconds) - cpuBefore; // CPU of the measured run only
@@ -118,6 +136,35 @@ internal static class ScaleOutBench
             foreach (var x in instances) x.Dispose();
         }
         return r;
+    }
+
+    private static Settings SettingsOf(Dictionary<string, string> env) => Settings.From(k => env.GetValueOrDefault(k));
+
+    /// <summary>The commits in the lake so far: the sum of every table's latest version.</summary>
+    private static async Task<long> CommitsAsync(Dictionary<string, string> env)
+    {
+        using var lake = new Lakehouse(Lakehouse.OpenStore(SettingsOf(env)));
+        var commits = 0L;
+        foreach (var def in LakeTables.All)
+            if (await lake.SnapshotIfExistsAsync(def) is { } s) commits += s.Version;
+        return commits;
+    }
+
+    /// <summary>CPU seconds (this process as the client + the emulator) of reading a commit-sized blob, and of a read answered 404.</summary>
+    private static async Task<(double Read, double PastTip)> OperationCpuAsync(Dictionary<string, string> env, Func<double> storeCpu, CancellationToken ct)
+    {
+        const int n = 400, warm = 40;
+        var store = Lakehouse.OpenStore(SettingsOf(env));
+        static string Commit(int v) => $"costs/_delta_log/{v:D20}.json";
+        for (var v = 0; v < warm + n; v++) await store.PutAsync(Commit(v), new byte[1500], ct); // as large as a silver commit
+        async Task<double> Cpu(int from) // reads versions from, from + 1, …: each once, as a writer reads another's commits
+        {
+            for (var i = 0; i < warm; i++) await store.ReadAsync(Commit(from + i), ct);
+            var (client, emulator) = (Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, storeCpu());
+            for (var i = warm; i < warm + n; i++) await store.ReadAsync(Commit(from + i), ct);
+            return (Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - client + storeCpu() - emulator) / n;
+        }
+        return (await Cpu(0), await Cpu(warm + n));
     }
 
     /// <summary>Methods the instances' JIT compiled in the measured run (SCALEOUT_JITLOG: each instance's JIT log, from its marks on).</summary>
