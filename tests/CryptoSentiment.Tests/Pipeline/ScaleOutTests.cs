@@ -29,6 +29,18 @@ public class ScaleOutTests
     private static EventBatch Batch(string partition, long from, long to, int invalidEvery = 0) =>
         new(EventStream.News, partition, Enumerable.Range((int)from, (int)(to - from + 1)).Select(i => News(partition, i, $"{partition}-{i}", invalidEvery)).ToList());
 
+    /// <summary>Every event landed once: bronze rows, quarantined events and silver articles, each counted and counted distinct.</summary>
+    private static async Task AssertLandedOnceAsync(Lakehouse lake, long bronze, long quarantined, long articles)
+    {
+        using var c = await ViewsAsync(lake);
+        Assert.Equal(bronze, c.Scalar<long>("SELECT count(*) FROM bronze_news"));
+        Assert.Equal(bronze, c.Scalar<long>("SELECT count(DISTINCT (partition_id, sequence_number)) FROM bronze_news"));
+        Assert.Equal(quarantined, c.Scalar<long>("SELECT count(*) FROM silver_quarantine"));
+        Assert.Equal(quarantined, c.Scalar<long>("SELECT count(DISTINCT (partition_id, sequence_number)) FROM silver_quarantine"));
+        Assert.Equal(articles, c.Scalar<long>("SELECT count(*) FROM silver_news_sentiment"));
+        Assert.Equal(articles, c.Scalar<long>("SELECT count(DISTINCT article_id) FROM silver_news_sentiment"));
+    }
+
     [Theory]
     [InlineData("bronze/news")]
     [InlineData("silver/quarantine")]
@@ -47,13 +59,7 @@ public class ScaleOutTests
         gate.Release();
         var ob = await ingestB;
 
-        using var c = await ViewsAsync(a.Lake);
-        Assert.Equal(60, c.Scalar<long>("SELECT count(*) FROM bronze_news"));
-        Assert.Equal(60, c.Scalar<long>("SELECT count(DISTINCT (partition_id, sequence_number)) FROM bronze_news"));
-        Assert.Equal(6, c.Scalar<long>("SELECT count(*) FROM silver_quarantine"));
-        Assert.Equal(6, c.Scalar<long>("SELECT count(DISTINCT sequence_number) FROM silver_quarantine"));
-        Assert.Equal(54, c.Scalar<long>("SELECT count(*) FROM silver_news_sentiment"));
-        Assert.Equal(54, c.Scalar<long>("SELECT count(DISTINCT article_id) FROM silver_news_sentiment"));
+        await AssertLandedOnceAsync(a.Lake, bronze: 60, quarantined: 6, articles: 54);
         Assert.Equal(60, oa.Bronze + ob.Bronze);
         Assert.Equal(60, oa.SilverConsidered + ob.SilverConsidered);
         Assert.Equal(0, oa.Duplicates + ob.Duplicates);
@@ -274,12 +280,7 @@ public class ScaleOutTests
         await a.IngestAsync(Batch("p", 90, 99, invalidEvery: 5));
         Assert.Equal((0, 3, 3, 0), store.Take());
 
-        using var c = await ViewsAsync(a.Lake);
-        Assert.Equal(120, c.Scalar<long>("SELECT count(*) FROM bronze_news"));
-        Assert.Equal(120, c.Scalar<long>("SELECT count(DISTINCT (partition_id, sequence_number)) FROM bronze_news"));
-        Assert.Equal(24, c.Scalar<long>("SELECT count(*) FROM silver_quarantine"));
-        Assert.Equal(96, c.Scalar<long>("SELECT count(*) FROM silver_news_sentiment"));
-        Assert.Equal(96, c.Scalar<long>("SELECT count(DISTINCT article_id) FROM silver_news_sentiment"));
+        await AssertLandedOnceAsync(a.Lake, bronze: 120, quarantined: 24, articles: 96);
         await AssertVerifiesAsync(a.Lake);
     }
 }
