@@ -33,7 +33,12 @@ internal static class ScaleOutBench
     /// <summary>Each instance count is measured this many times, the counts interleaved, and the median kept (a shared machine is noisy).</summary>
     public static readonly int Rounds = Knob("SCALEOUT_ROUNDS") is { } rounds ? int.Parse(rounds, CultureInfo.InvariantCulture) : 3;
 
+    /// <summary>SCALEOUT_JITLOG: the folder for the handlers' JIT logs (null: no logs).</summary>
+    private static readonly string? JitLogDir = Knob("SCALEOUT_JITLOG");
+
     private static string? Knob(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+
+    private static string JitLog(int n, int i) => Path.Combine(JitLogDir!, $"jit-{n}-{i}.txt");
 
     /// <param name="lake">The lake for instance count n (a fresh folder or container each), and its settings as environment.</param>
     /// <param name="storeCpuSeconds">CPU seconds used so far by the storage emulator when it runs on this machine (Azurite), else
@@ -90,7 +95,7 @@ internal static class ScaleOutBench
             for (var i = 0; i < n; i++)
             {
                 var s = new Dictionary<string, string>(settings);
-                if (Knob("SCALEOUT_JITLOG") is { } jitDir) { s["DOTNET_JitStdOutFile"] = Path.Combine(jitDir, $"jit-{n}-{i}.txt"); s["DOTNET_JitDisasmSummary"] = "1"; }
+                if (JitLogDir is not null) { s["DOTNET_JitStdOutFile"] = JitLog(n, i); s["DOTNET_JitDisasmSummary"] = "1"; }
                 instances.Add(await Instance.StartAsync(exe, s, i % Environment.ProcessorCount, ct));
             }
             // Warm up outside the measurement on 4 partitions of their own, spread over the instances as the measured ones are:
@@ -114,7 +119,7 @@ internal static class ScaleOutBench
             var storeBefore = storeCpuSeconds?.Invoke() ?? 0;
             var (rebasesBefore, redosBefore) = (instances.Sum(x => x.LastRebases), instances.Sum(x => x.LastRedos));
             long? commitsBefore = storeCpuSeconds is not null && n == 1 ? await CommitsAsync(settings) : null;
-            var jitMarks = Knob("SCALEOUT_JITLOG") is { } jd ? Enumerable.Range(0, n).Select(i => new FileInfo(Path.Combine(jd, $"jit-{n}-{i}.txt")).Length).ToList() : null;
+            var jitMarks = JitLogDir is null ? null : Enumerable.Range(0, n).Select(i => new FileInfo(JitLog(n, i)).Length).ToList();
             var sw = Stopwatch.StartNew();
             await Task.WhenAll(Enumerable.Range(0, Partitions).Select(p => Task.Run(async () =>
             {
@@ -173,7 +178,7 @@ internal static class ScaleOutBench
         var compiled = 0;
         for (var i = 0; i < n; i++)
         {
-            using var log = File.OpenRead(Path.Combine(Knob("SCALEOUT_JITLOG")!, $"jit-{n}-{i}.txt"));
+            using var log = File.OpenRead(JitLog(n, i));
             log.Seek(marks[i], SeekOrigin.Begin);
             using var reader = new StreamReader(log);
             while (reader.ReadLine() is { } line) if (line.Contains("JIT compiled", StringComparison.Ordinal)) compiled++;

@@ -88,10 +88,7 @@ public sealed class DeltaTable
         var current = Volatile.Read(ref _snapshot);
         if (current is not null)
         {
-            var (updated, commits) = await current.UpdateWithCommitsAsync(ct).ConfigureAwait(false);
-            Remember(commits);
-            TipSeen(); // read up to the first version that does not exist
-            if (commits.Count > 0) OthersCommitted();
+            var (updated, _) = await ReadToTipAsync(current, ct).ConfigureAwait(false);
             if (updated.Version == current.Version && Environment.TickCount64 - Volatile.Read(ref _lastTipProbe) > TipProbeInterval.TotalMilliseconds)
             {
                 // No commit after ours. Normally that means we are at the tip; but when this instance has not looked for a while,
@@ -122,14 +119,7 @@ public sealed class DeltaTable
     /// snapshot without reading the log first: a newer commit makes its put lose, and the transaction reads it then. Log cleanup
     /// cannot have deleted such a commit meanwhile, as it deletes only commits older than its retention (hours, not seconds).
     /// </summary>
-    public bool TipSeenLately
-    {
-        get
-        {
-            var seen = Volatile.Read(ref _tipSeenAt);
-            return seen >= 0 && Environment.TickCount64 - seen <= TipProbeInterval.TotalMilliseconds;
-        }
-    }
+    public bool TipSeenLately => Within(ref _tipSeenAt, TipProbeInterval);
 
     /// <summary>Records that this instance's snapshot is (or was just now) the log's tip.</summary>
     internal void TipSeen() => Volatile.Write(ref _tipSeenAt, Environment.TickCount64);
@@ -140,19 +130,32 @@ public sealed class DeltaTable
     /// rather than lose the put to the others' commits: a lost put costs the store more than the read past the tip (Azurite:
     /// 1.6 ms of its CPU against 1.2 ms), and the winner is read either way. Alone, it puts at once.
     /// </summary>
-    public bool Shared
-    {
-        get
-        {
-            var seen = Volatile.Read(ref _othersSeenAt);
-            return seen >= 0 && Environment.TickCount64 - seen <= SharedWindow.TotalMilliseconds;
-        }
-    }
+    public bool Shared => Within(ref _othersSeenAt, SharedWindow);
 
     /// <summary>How long a table stays <see cref="Shared"/> after the last commit of another instance was read (default 10 s).</summary>
     public TimeSpan SharedWindow { get; set; } = TimeSpan.FromSeconds(10);
 
     internal void OthersCommitted() => Volatile.Write(ref _othersSeenAt, Environment.TickCount64);
+
+    /// <summary>True when <paramref name="seenAt"/> (an <see cref="Environment.TickCount64"/>, -1: never) is within <paramref name="window"/> of now.</summary>
+    private static bool Within(ref long seenAt, TimeSpan window)
+    {
+        var seen = Volatile.Read(ref seenAt);
+        return seen >= 0 && Environment.TickCount64 - seen <= window.TotalMilliseconds;
+    }
+
+    /// <summary>
+    /// Reads the commits after <paramref name="from"/> up to the first version that does not exist, keeps them (see
+    /// <see cref="KnownCommitsAfter"/>) and records that this instance saw the tip, and other instances' commits when it read any.
+    /// </summary>
+    internal async Task<(Snapshot Tip, IReadOnlyList<CommitEntry> Commits)> ReadToTipAsync(Snapshot from, CancellationToken ct)
+    {
+        var (tip, commits) = await from.UpdateWithCommitsAsync(ct).ConfigureAwait(false);
+        Remember(commits);
+        TipSeen();
+        if (commits.Count > 0) OthersCommitted();
+        return (tip, commits);
+    }
 
     /// <summary>
     /// Creates version 0 (commitInfo CREATE TABLE, protocol 1/2, metaData) unless the table exists. When two creators race,

@@ -225,12 +225,9 @@ public sealed class Transaction
                 if (attempt == 1 && _table.Shared)
                 {
                     // Other instances commit to this table too: read what they committed since, right before the put.
-                    var (tip, since) = await snapshot.UpdateWithCommitsAsync(ct).ConfigureAwait(false);
-                    _table.Remember(since);
-                    _table.TipSeen();
+                    var (tip, since) = await _table.ReadToTipAsync(snapshot, ct).ConfigureAwait(false);
                     if (since.Count > 0)
                     {
-                        _table.OthersCommitted();
                         if (await RebaseAsync(tip, since, attempt, ct).ConfigureAwait(false) is { } landed) return landed;
                         snapshot = tip;
                     }

@@ -84,16 +84,6 @@ public static class LayoutUpgrade
         }
     }
 
-    /// <summary>
-    /// Deletes the files of a transaction that found its txn already committed by another writer, unless the table's latest
-    /// snapshot holds them (the writer that did was this transaction itself, its first put's answer lost).
-    /// </summary>
-    internal static Task DeleteUnreferencedAsync(ILakeStore store, DeltaTable table, IEnumerable<AddAction> adds)
-    {
-        var live = table.Snapshot.Files;
-        return DeleteQuietlyAsync(store, table.TablePath, adds.Where(a => !live.ContainsKey(DeltaPaths.DecodeActionPath(a.Path))));
-    }
-
     /// <summary>Deletes files a commit that definitely did not land had added (best effort: vacuum removes what is left).</summary>
     internal static async Task DeleteQuietlyAsync(ILakeStore store, string tablePath, IEnumerable<AddAction> adds)
     {

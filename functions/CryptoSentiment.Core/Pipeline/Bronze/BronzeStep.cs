@@ -3,7 +3,6 @@ using CryptoSentiment.DuckDb;
 using CryptoSentiment.Events;
 using CryptoSentiment.Lake;
 using CryptoSentiment.Lake.Delta;
-using CryptoSentiment.Lake.Maintenance;
 
 namespace CryptoSentiment.Pipeline.Bronze;
 
@@ -61,16 +60,6 @@ public static class BronzeStep
             new Dictionary<string, string> { ["mode"] = "Append", ["partitionId"] = batch.PartitionId,
                 ["firstSequenceNumber"] = pending[0].SequenceNumber.ToString(), ["lastSequenceNumber"] = pending[^1].SequenceNumber.ToString() },
             new Dictionary<string, long> { ["numOutputRows"] = pending.Count, ["numFiles"] = adds.Count });
-        try
-        {
-            var result = await tx.CommitAsync(ct);
-            if (!result.Committed) await LayoutUpgrade.DeleteUnreferencedAsync(lake.Store, table, adds); // another instance committed this range first
-            return result.Committed ? pending.Count : 0;
-        }
-        catch (DeltaConflictException)
-        {
-            await LayoutUpgrade.DeleteQuietlyAsync(lake.Store, def.Path, adds); // definitely not committed
-            throw;
-        }
+        return (await AppendCommit.CommitAsync(lake, table, tx, ct)).Committed ? pending.Count : 0;
     }
 }

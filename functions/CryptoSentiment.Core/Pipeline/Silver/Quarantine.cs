@@ -51,15 +51,7 @@ public static class Quarantine
         tx.SetTxn(appId, last);
         tx.CommitInfo("WRITE", new Dictionary<string, string> { ["mode"] = "Append", ["source"] = source },
             new Dictionary<string, long> { ["numOutputRows"] = rejected.Count });
-        try
-        {
-            if (!(await tx.CommitAsync(ct)).Committed) await Lake.Maintenance.LayoutUpgrade.DeleteUnreferencedAsync(lake.Store, table, adds);
-        }
-        catch (DeltaConflictException)
-        {
-            await Lake.Maintenance.LayoutUpgrade.DeleteQuietlyAsync(lake.Store, def.Path, adds); // definitely not committed
-            throw;
-        }
+        await AppendCommit.CommitAsync(lake, table, tx, ct);
     }
 
     public static string BronzeSource(EventStream stream) =>

@@ -65,14 +65,6 @@ public static class ScorerAgreement
         foreach (var add in adds) tx.Add(add);
         tx.SetTxn(appId, last);
         tx.CommitInfo("WRITE", new Dictionary<string, string> { ["mode"] = "Append" }, new Dictionary<string, long> { ["numOutputRows"] = samples.Count });
-        try
-        {
-            if (!(await tx.CommitAsync(ct)).Committed) await Lake.Maintenance.LayoutUpgrade.DeleteUnreferencedAsync(lake.Store, table, adds);
-        }
-        catch (DeltaConflictException)
-        {
-            await Lake.Maintenance.LayoutUpgrade.DeleteQuietlyAsync(lake.Store, def.Path, adds); // definitely not committed
-            throw;
-        }
+        await AppendCommit.CommitAsync(lake, table, tx, ct);
     }
 }

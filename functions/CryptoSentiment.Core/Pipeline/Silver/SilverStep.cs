@@ -126,18 +126,11 @@ public sealed class SilverStep(Lakehouse lake, EventParser parser, Enricher enri
                     ["numBronzeEvents"] = pending.Count, ["numAccepted"] = tally.Accepted, ["numQuarantined"] = tally.Rejected.Count,
                     [DuplicatesMetric] = tally.Duplicates, ["numOutputRows"] = tally.Rows,
                 });
-            CommitResult result;
-            try { result = await PipelineTelemetry.StepAsync(PipelineTelemetry.Steps.Commit, _ => tx.CommitAsync(ct)); }
-            catch (DeltaConflictException)
-            {
-                await Lake.Maintenance.LayoutUpgrade.DeleteQuietlyAsync(lake.Store, def.Path, adds); // definitely not committed
-                throw;
-            }
+            var result = await PipelineTelemetry.StepAsync(PipelineTelemetry.Steps.Commit, _ => AppendCommit.CommitAsync(lake, table, tx, ct));
             using (await index.LockAsync(CancellationToken.None))
             {
                 if (!result.Committed)
                 {
-                    await Lake.Maintenance.LayoutUpgrade.DeleteUnreferencedAsync(lake.Store, table, adds);
                     tally.ReleaseClaims(); // another writer committed this batch first
                     return outcome;
                 }
